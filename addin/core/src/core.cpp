@@ -1,0 +1,364 @@
+#include "hserver/addin/core.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "hserver/common/platform/process.hpp"
+#include "hserver/common/shm/channel.hpp"
+#include "hserver/common/shm/registry.hpp"
+
+namespace hserver::addin {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kAttachTimeout = 5s;
+constexpr auto kTick = 100ms;              // heartbeat period and the longest a channel thread sleeps
+constexpr std::uint64_t kServiceSilenceMs = 3000;  // a service whose heartbeat is older is gone
+constexpr auto kFlushTimeout = 2s;         // Stop(): time to hand the last answers to the service
+
+ResponseEnvelope text_response(std::uint64_t id, std::uint16_t status, std::string text) {
+  ResponseEnvelope r;
+  r.id = id;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+  r.body = std::move(text);
+  return r;
+}
+
+}  // namespace
+
+class Core::Impl {
+ public:
+  explicit Impl(EventSink* sink) : sink_(sink) {}
+  ~Impl() { stop(); }
+
+  Status<Error> attach(std::optional<std::uint16_t> port, const std::string& name) {
+    std::lock_guard attach_lock(attach_mutex_);
+    if (attached()) {
+      return fail("компонента уже подключена к маршруту '" + route_name() +
+                  "'; вызовите Остановить() / already attached: call Stop() first");
+    }
+    join_thread();
+    auto registry = shm::RegistryClient::open(shm::default_prefix());
+    if (!registry) return fail(registry.error());
+    auto claim = registry->attach(port, name, 0, kAttachTimeout);
+    if (!claim) return fail(claim.error());
+    auto channel = shm::Channel::open(claim->channel_name);
+    if (!channel) return fail(channel.error());
+
+    {
+      std::lock_guard lock(mutex_);
+      channel_ = std::make_unique<shm::Channel>(std::move(*channel));
+      service_ = registry->service();
+      route_ = claim->route;
+      waiting_.clear();
+      delivered_.clear();
+      raised_ = 0;
+      last_error_.clear();
+      stopping_ = false;
+    }
+    channel_->beat();
+    channel_->set_state(shm::EndState::attached);
+    attached_.store(true);
+    thread_ = std::thread([this] { run(); });
+    return {};
+  }
+
+  void stop() {
+    std::lock_guard attach_lock(attach_mutex_);
+    {
+      std::lock_guard lock(mutex_);
+      if (channel_ && attached_.load()) {
+        // Requests 1C holds get an error now; those it never saw are not answered, so the service can
+        // hand them to another add-in.
+        for (auto& [id, request] : delivered_) {
+          send_locked(text_response(id, 503, "Error: обработчик остановлен (Остановить) / the worker stopped"));
+        }
+        delivered_.clear();
+        delivery_order_.clear();
+        waiting_.clear();
+        raised_ = 0;
+      }
+      stopping_ = true;
+    }
+    if (channel_) channel_->wake();
+    join_thread();
+    attached_.store(false);
+    pull_ready_.notify_all();
+  }
+
+  Status<Error> return_result(const std::string& text, std::optional<std::uint64_t> id) {
+    std::unique_lock lock(mutex_);
+    auto found = take_delivered(id);
+    if (!found) return fail_locked(*found.error_message);
+    // The original protocol has no status: a result starting with "Error:" is 1C's way to report failure.
+    const std::uint16_t status = text.rfind("Error:", 0) == 0 ? 500 : 200;
+    send_locked(text_response(found.id, status, text));
+    lock.unlock();
+    deliver_events();
+    return {};
+  }
+
+  Status<Error> send_response(std::uint64_t id, std::uint16_t status, std::vector<Header> headers, std::string body) {
+    if (status < 100 || status > 999) return fail("недопустимый код состояния / invalid status code " + std::to_string(status));
+    std::unique_lock lock(mutex_);
+    auto found = take_delivered(id);
+    if (!found) return fail_locked(*found.error_message);
+    ResponseEnvelope r;
+    r.id = id;
+    r.status = status;
+    r.headers = std::move(headers);
+    r.body = std::move(body);
+    send_locked(r);
+    lock.unlock();
+    deliver_events();
+    return {};
+  }
+
+  std::optional<RequestEnvelope> request(std::uint64_t id) const {
+    std::lock_guard lock(mutex_);
+    auto it = delivered_.find(id);
+    if (it == delivered_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  std::optional<RequestEnvelope> wait_request(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    pull_mode_ = true;  // from now on this object serves by pulling: no events are raised
+    if (!pull_ready_.wait_for(lock, timeout, [&] { return !waiting_.empty() || !attached_.load(); })) return std::nullopt;
+    if (waiting_.empty()) return std::nullopt;
+    RequestEnvelope request = std::move(waiting_.front());
+    waiting_.pop_front();
+    mark_delivered_locked(request);
+    return request;
+  }
+
+  bool attached() const { return attached_.load(); }
+  std::uint16_t port() const {
+    std::lock_guard lock(mutex_);
+    return attached_.load() ? route_.port : 0;
+  }
+  std::string route_name() const {
+    std::lock_guard lock(mutex_);
+    return attached_.load() ? route_.name : std::string();
+  }
+  std::string last_error() const {
+    std::lock_guard lock(mutex_);
+    return last_error_;
+  }
+
+ private:
+  struct Taken {
+    std::uint64_t id = 0;
+    std::optional<std::string> error_message;
+    explicit operator bool() const { return !error_message; }
+    const Taken& error() const { return *this; }
+  };
+
+  Status<Error> fail(const std::string& message) {
+    std::lock_guard lock(mutex_);
+    return fail_locked(message);
+  }
+  Status<Error> fail_locked(const std::string& message) {
+    last_error_ = message;
+    return Unexpected{message};
+  }
+
+  /// Removes a delivered request (by id, or the oldest) so it can be answered.
+  Taken take_delivered(std::optional<std::uint64_t> id) {
+    if (!id) {
+      if (delivery_order_.empty()) {
+        return {0, "нет запроса, ожидающего ответа / no request is waiting for an answer"};
+      }
+      id = delivery_order_.front();
+    }
+    auto it = delivered_.find(*id);
+    if (it == delivered_.end()) {
+      return {*id, "запрос " + std::to_string(*id) + " не ожидает ответа (уже отвечен или истёк срок) / request " +
+                       std::to_string(*id) + " is not waiting for an answer (answered already or timed out)"};
+    }
+    delivered_.erase(it);
+    delivery_order_.erase(std::find(delivery_order_.begin(), delivery_order_.end(), *id));
+    if (raised_ > 0) --raised_;
+    return {*id, std::nullopt};
+  }
+
+  void send_locked(const ResponseEnvelope& response) {
+    if (!channel_) return;
+    std::vector<std::byte> payload;
+    encode(response, payload);
+    channel_->send(shm::MessageType::response, response.id, std::move(payload));
+  }
+
+  void mark_delivered_locked(const RequestEnvelope& request) {
+    delivered_.emplace(request.id, request);
+    delivery_order_.push_back(request.id);
+    // Tell the service 1C has it: from now on a crash cannot silently re-run it elsewhere.
+    if (channel_) channel_->send(shm::MessageType::taken, request.id, {});
+  }
+
+  /// Raise events for waiting requests while 1C's buffer has room. Any thread; raises with no lock held.
+  void deliver_events() {
+    if (sink_ == nullptr) return;
+    for (;;) {
+      RequestEnvelope next;
+      {
+        std::lock_guard lock(mutex_);
+        if (pull_mode_ || stopping_ || waiting_.empty()) return;
+        const long depth = std::max(1L, sink_->event_buffer_depth());
+        if (raised_ >= static_cast<std::size_t>(depth)) return;
+        next = std::move(waiting_.front());
+        waiting_.pop_front();
+        ++raised_;
+        mark_delivered_locked(next);
+      }
+      const bool legacy = next.mode == RouteMode::legacy;
+      const std::string data = legacy ? next.body : std::to_string(next.id);
+      if (!sink_->raise_event(kEventSource, legacy ? kLegacyEvent : kHttpEvent, data)) {
+        // 1C's buffer is full of events that are not ours to count: answer with an error rather than
+        // pretend it was delivered; the client sees why.
+        std::lock_guard lock(mutex_);
+        auto it = delivered_.find(next.id);
+        if (it != delivered_.end()) {
+          delivered_.erase(it);
+          delivery_order_.erase(std::find(delivery_order_.begin(), delivery_order_.end(), next.id));
+          if (raised_ > 0) --raised_;
+          send_locked(text_response(next.id, 503, "Error: 1C event buffer is full"));
+        }
+      }
+    }
+  }
+
+  void on_message(shm::Message&& message) {
+    std::lock_guard lock(mutex_);
+    switch (message.type) {
+      case shm::MessageType::request: {
+        auto request = decode_request(message.payload);
+        if (!request) {
+          last_error_ = "bad request from the service: " + std::string(to_string(request.error()));
+          return;
+        }
+        waiting_.push_back(std::move(*request));
+        pull_ready_.notify_one();
+        break;
+      }
+      case shm::MessageType::cancel: {
+        // The deadline passed: forget the request whether 1C has it or not; a late answer gets an error.
+        auto w = std::find_if(waiting_.begin(), waiting_.end(), [&](const auto& r) { return r.id == message.id; });
+        if (w != waiting_.end()) waiting_.erase(w);
+        if (delivered_.erase(message.id) != 0) {
+          delivery_order_.erase(std::find(delivery_order_.begin(), delivery_order_.end(), message.id));
+          if (raised_ > 0) --raised_;
+        }
+        break;
+      }
+      default:
+        break;  // response/taken travel the other way
+    }
+  }
+
+  void run() {
+    std::uint64_t last_beat = 0;
+    std::chrono::steady_clock::time_point stop_deadline{};
+    for (;;) {
+      const std::uint32_t seen = channel_->bell_sequence();
+      bool stopping = false;
+      {
+        std::lock_guard lock(mutex_);
+        stopping = stopping_;
+      }
+      auto progress = channel_->pump([this](shm::Message&& m) { on_message(std::move(m)); });
+      if (!progress) {
+        lose_service("канал повреждён / the channel is corrupt: " + progress.error().what);
+        return;
+      }
+      const std::uint64_t now = shm::monotonic_ms();
+      if (now - last_beat >= static_cast<std::uint64_t>(kTick.count())) {
+        channel_->beat();
+        last_beat = now;
+        if (channel_->peer_state() == shm::EndState::detached || !platform::is_alive(service_) ||
+            now - std::min(now, channel_->peer_heartbeat_ms()) > kServiceSilenceMs) {
+          lose_service("служба 1chserver остановлена / the 1chserver service has stopped");
+          return;
+        }
+      }
+      if (stopping) {
+        if (stop_deadline == std::chrono::steady_clock::time_point{}) {
+          stop_deadline = std::chrono::steady_clock::now() + kFlushTimeout;
+        }
+        if (!channel_->outbound_pending() || std::chrono::steady_clock::now() > stop_deadline) {
+          channel_->set_state(shm::EndState::detached);
+          return;
+        }
+      } else {
+        deliver_events();
+      }
+      if (!*progress) channel_->wait(seen, kTick);
+    }
+  }
+
+  void lose_service(const std::string& why) {
+    {
+      std::lock_guard lock(mutex_);
+      last_error_ = why;
+      waiting_.clear();
+      delivered_.clear();
+      delivery_order_.clear();
+      raised_ = 0;
+    }
+    channel_->set_state(shm::EndState::detached);
+    attached_.store(false);
+    pull_ready_.notify_all();
+  }
+
+  void join_thread() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  EventSink* sink_;
+  std::mutex attach_mutex_;  // serialises attach/stop
+  mutable std::mutex mutex_;
+  std::condition_variable pull_ready_;
+  std::atomic<bool> attached_{false};
+  std::unique_ptr<shm::Channel> channel_;
+  shm::ProcessStamp service_{};
+  shm::RouteInfo route_;
+  std::deque<RequestEnvelope> waiting_;              // received, not yet handed to 1C
+  std::map<std::uint64_t, RequestEnvelope> delivered_;  // handed to 1C, not yet answered
+  std::deque<std::uint64_t> delivery_order_;          // delivered ids, oldest first
+  std::size_t raised_ = 0;                            // events raised and not yet answered
+  bool pull_mode_ = false;
+  bool stopping_ = false;
+  std::string last_error_;
+  std::thread thread_;
+};
+
+Core::Core(EventSink* sink) : impl_(std::make_unique<Impl>(sink)) {}
+Core::~Core() = default;
+Status<Error> Core::start_on_port(std::uint16_t port) { return impl_->attach(port, {}); }
+Status<Error> Core::attach_route(const std::string& name) { return impl_->attach(std::nullopt, name); }
+void Core::stop() { impl_->stop(); }
+Status<Error> Core::return_result(const std::string& text, std::optional<std::uint64_t> id) {
+  return impl_->return_result(text, id);
+}
+Status<Error> Core::send_response(std::uint64_t id, std::uint16_t status, std::vector<Header> headers, std::string body) {
+  return impl_->send_response(id, status, std::move(headers), std::move(body));
+}
+std::optional<RequestEnvelope> Core::request(std::uint64_t id) const { return impl_->request(id); }
+std::optional<RequestEnvelope> Core::wait_request(std::chrono::milliseconds timeout) {
+  return impl_->wait_request(timeout);
+}
+bool Core::attached() const { return impl_->attached(); }
+std::uint16_t Core::port() const { return impl_->port(); }
+std::string Core::route_name() const { return impl_->route_name(); }
+std::string Core::last_error() const { return impl_->last_error(); }
+std::string Core::version() { return "0.1.0 (layout " + std::to_string(shm::kLayoutVersion) + ")"; }
+
+}  // namespace hserver::addin

@@ -1,0 +1,111 @@
+#pragma once
+/// @brief One add-in's channel: a mapped channel segment, its two rings, fragmentation and reassembly,
+/// the two doorbells, heartbeats and states. The same class serves both ends; `Side` says which ring is
+/// outbound.
+///
+/// Threading: send() and wake() may be called from any thread. pump(), wait() and the heartbeat calls
+/// belong to one thread per end (the end's channel thread).
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hserver/common/expected.hpp"
+#include "hserver/common/platform/doorbell.hpp"
+#include "hserver/common/platform/shared_memory.hpp"
+#include "hserver/common/shm/layout.hpp"
+#include "hserver/common/shm/ring.hpp"
+
+namespace hserver::shm {
+
+enum class Side { service, addin };
+
+/// @brief A whole message, reassembled from its fragments.
+struct Message {
+  MessageType type = MessageType::request;
+  std::uint64_t id = 0;
+  std::vector<std::byte> payload;
+};
+
+/// @brief Why a peer's frames cannot be read: the channel must be dropped.
+struct ProtocolError {
+  std::string what;
+};
+
+/// @brief Milliseconds of the system-wide monotonic clock, comparable between processes.
+std::uint64_t monotonic_ms() noexcept;
+
+class Channel {
+ public:
+  /// @brief Service side: create and initialise the segment `name` for one attach.
+  static Expected<Channel, std::string> create(const std::string& name, std::uint32_t ring_bytes,
+                                               const platform::SegmentAccess& access, std::uint32_t route_index,
+                                               std::uint32_t slot_index, std::uint32_t generation,
+                                               const ProcessStamp& addin);
+  /// @brief Add-in side: open the segment the service created, checking magic, version and geometry.
+  static Expected<Channel, std::string> open(const std::string& name);
+
+  Channel(Channel&&) noexcept;
+  Channel& operator=(Channel&&) = delete;
+  ~Channel();
+
+  /// @brief Queue a message for the peer and wake this end's channel thread to write it. Any thread.
+  void send(MessageType type, std::uint64_t id, std::vector<std::byte> payload);
+  /// @brief Wake this end's channel thread (for example to notice a state change). Any thread.
+  void wake() noexcept { own_bell_.ring(); }
+
+  /// @brief Channel thread: read every complete inbound message into `on_message`, then write as much
+  /// queued outbound data as fits. Returns true if anything moved. Rings the peer when it has news.
+  Expected<bool, ProtocolError> pump(const std::function<void(Message&&)>& on_message);
+  /// @brief True while outbound messages are queued or partly written.
+  bool outbound_pending() const;
+
+  /// @brief Channel thread: sequence to pass to wait(); read it before pump().
+  std::uint32_t bell_sequence() const noexcept { return own_bell_.sequence(); }
+  void wait(std::uint32_t seen, std::chrono::milliseconds timeout) noexcept { own_bell_.wait(seen, timeout); }
+
+  void beat() noexcept;                      ///< store this end's heartbeat (now)
+  std::uint64_t peer_heartbeat_ms() const noexcept;
+  void set_state(EndState state) noexcept;   ///< announce this end's state and ring the peer
+  EndState peer_state() const noexcept;
+  ProcessStamp peer_process() const noexcept;
+
+  ChannelHeader& header() const noexcept { return *header_; }
+  const std::string& name() const noexcept { return memory_.name(); }
+
+  /// @brief Largest message accepted from the peer (default 1 GiB): more is a protocol error.
+  void set_max_message_bytes(std::uint64_t bytes) noexcept { max_message_bytes_ = bytes; }
+
+ private:
+  struct Outbound {
+    MessageType type;
+    std::uint64_t id;
+    std::vector<std::byte> payload;
+    std::size_t offset = 0;  ///< payload bytes already written as fragments
+  };
+
+  Channel(Side side, platform::SharedMemory memory);
+  Expected<bool, ProtocolError> read_inbound(const std::function<void(Message&&)>& on_message);
+  Expected<bool, ProtocolError> write_outbound();
+
+  Side side_;
+  platform::SharedMemory memory_;
+  ChannelHeader* header_;
+  RingWriter writer_;
+  RingReader reader_;
+  platform::Doorbell own_bell_;
+  platform::Doorbell peer_bell_;
+  std::uint64_t max_message_bytes_ = 1ull << 30;
+
+  mutable std::mutex queue_mutex_;
+  std::deque<Outbound> queued_;  ///< guarded by queue_mutex_
+  std::deque<Outbound> writing_; ///< channel thread only
+  std::optional<Message> assembling_;  ///< channel thread only: a fragmented message in progress
+};
+
+}  // namespace hserver::shm

@@ -1,0 +1,177 @@
+#pragma once
+/// @brief The shared-memory layout both sides agree on. See docs/shared-memory-protocol.md.
+///
+/// Rules: fixed-width fields only, no pointers, explicit alignment, so a 32-bit add-in (Windows x86 1C)
+/// and the 64-bit service map the same bytes the same way; every segment starts with a SegmentPrefix that
+/// never changes between layout versions, so a mismatch is always detected and reported, never misread.
+/// Only the service creates segments; add-ins open them.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace hserver::shm {
+
+inline constexpr std::uint64_t kMagic = 0x3152565253484331ull;  // "1CHSRVR1" read as little-endian bytes
+inline constexpr std::uint32_t kLayoutVersion = 1;
+
+inline constexpr std::uint32_t kMaxRoutes = 32;
+inline constexpr std::uint32_t kMaxSlotsPerRoute = 64;
+inline constexpr std::size_t kRouteNameBytes = 48;  ///< including the terminating zero
+inline constexpr std::size_t kCacheLine = 64;
+
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "the rings need lock-free 64-bit atomics");
+
+enum class SegmentKind : std::uint32_t { registry = 1, channel = 2 };
+
+/// @brief The first 32 bytes of every segment, identical in every layout version.
+struct SegmentPrefix {
+  std::uint64_t magic;
+  std::uint32_t layout_version;
+  std::uint32_t kind;              ///< SegmentKind
+  std::uint64_t total_bytes;       ///< the size the creator mapped
+  std::atomic<std::uint32_t> ready;  ///< set to 1 (release) once the creator has initialised everything
+  std::uint32_t reserved;
+};
+static_assert(sizeof(SegmentPrefix) == 32);
+
+/// @brief Where an add-in of another layout version leaves word that it was refused, so the service can
+/// log it. Stable across versions (it follows SegmentPrefix in the registry).
+struct VersionMismatchReport {
+  std::atomic<std::uint32_t> count;
+  std::uint32_t addin_layout_version;
+  std::uint32_t addin_pid;
+  std::uint32_t reserved[5];
+};
+static_assert(sizeof(VersionMismatchReport) == 32);
+
+/// @brief Who a process is: pid plus an OS start stamp, so a reused pid is not mistaken for the original
+/// (Linux: start time in clock ticks since boot; Windows: creation FILETIME).
+struct ProcessStamp {
+  std::uint32_t pid;
+  std::uint32_t reserved;
+  std::uint64_t start_time;
+};
+static_assert(sizeof(ProcessStamp) == 16);
+
+/// @brief A kernel-blocking wake-up word: waiters sleep on `sequence` (a futex on Linux) and only a ring
+/// that finds `waiters` non-zero pays for a system call.
+struct alignas(kCacheLine) DoorbellWord {
+  std::atomic<std::uint32_t> sequence;
+  std::atomic<std::uint32_t> waiters;
+  std::byte padding[kCacheLine - 8];
+};
+static_assert(sizeof(DoorbellWord) == kCacheLine);
+
+/// Attach slot states. An add-in moves free -> claiming -> claimed; the service moves claimed -> ready or
+/// refused, and back to free when the add-in has gone.
+enum class SlotState : std::uint32_t { free = 0, claiming = 1, claimed = 2, ready = 3, refused = 4 };
+
+enum class RefusalReason : std::uint32_t {
+  none = 0,
+  channel_failed = 1,   ///< the service could not create the channel segment
+  service_stopping = 2,
+};
+
+/// Attach flags an add-in announces in its slot.
+inline constexpr std::uint32_t kAttachPullMode = 1;
+
+/// @brief One attach slot of a route: 64 bytes.
+struct AttachSlot {
+  std::atomic<std::uint32_t> state;  ///< SlotState
+  std::uint32_t generation;          ///< bumped by the service on each ready; part of the channel name
+  ProcessStamp addin;                ///< written by the add-in while claiming
+  std::uint32_t addin_flags;         ///< kAttachPullMode, ...
+  std::uint32_t refusal;             ///< RefusalReason when refused
+  std::uint64_t claim_token;         ///< random per claim, so an add-in recognises its own slot
+  std::byte reserved[24];
+};
+static_assert(sizeof(AttachSlot) == 64);
+
+/// @brief One route as add-ins see it: how to find it (name, port) and its attach slots.
+struct RouteEntry {
+  char name[kRouteNameBytes];
+  std::uint16_t port;
+  std::uint8_t mode;  ///< hserver::RouteMode
+  std::uint8_t reserved0;
+  std::uint32_t slot_count;
+  std::byte reserved[8];
+  AttachSlot slots[kMaxSlotsPerRoute];
+};
+static_assert(sizeof(RouteEntry) == 64 + 64 * kMaxSlotsPerRoute);
+
+/// @brief The registry: the one well-known segment `<prefix>.registry`, created by the service at start.
+struct alignas(kCacheLine) RegistryHeader {
+  SegmentPrefix prefix;
+  VersionMismatchReport mismatch;
+  ProcessStamp service;
+  std::uint32_t route_count;
+  std::uint32_t ring_bytes;  ///< capacity of each ring of a channel
+  std::byte reserved0[kCacheLine - 16 - 8];
+  DoorbellWord attach_bell;  ///< rung by an add-in after claiming a slot; the service waits on it
+  DoorbellWord slot_bell;    ///< rung by the service after answering a claim; add-ins wait on it
+  RouteEntry routes[kMaxRoutes];
+};
+static_assert(offsetof(RegistryHeader, mismatch) == 32, "the mismatch report must stay at a fixed offset");
+
+/// @brief A single-producer/single-consumer byte ring. Positions are monotonic byte counts; the producer
+/// owns write_position, the consumer read_position; each on its own cache line.
+struct RingControl {
+  alignas(kCacheLine) std::atomic<std::uint64_t> write_position;
+  alignas(kCacheLine) std::atomic<std::uint64_t> read_position;
+  alignas(kCacheLine) std::uint64_t capacity;  ///< a power of two
+  std::uint64_t data_offset;                   ///< from the start of the segment
+};
+
+/// Channel states each side announces.
+enum class EndState : std::uint32_t { opening = 0, attached = 1, detached = 2 };
+
+/// @brief One channel per attached add-in: `<prefix>.ch.<route>.<slot>.<generation>`.
+/// The request ring carries service -> add-in, the response ring add-in -> service.
+struct alignas(kCacheLine) ChannelHeader {
+  SegmentPrefix prefix;
+  ProcessStamp service;
+  ProcessStamp addin;
+  std::atomic<std::uint32_t> service_state;  ///< EndState
+  std::atomic<std::uint32_t> addin_state;    ///< EndState
+  std::atomic<std::uint64_t> service_heartbeat_ms;  ///< steady clock (system-wide on Linux and Windows)
+  std::atomic<std::uint64_t> addin_heartbeat_ms;
+  std::uint32_t route_index;
+  std::uint32_t slot_index;
+  std::uint32_t generation;
+  std::uint32_t reserved;
+  DoorbellWord service_bell;  ///< the service's channel thread waits here; the add-in rings it
+  DoorbellWord addin_bell;    ///< the add-in's channel thread waits here; the service rings it
+  RingControl request_ring;
+  RingControl response_ring;
+};
+
+/// @brief Every frame in a ring starts with this header; frames are padded to 8 bytes.
+struct FrameHeader {
+  std::uint32_t payload_bytes;
+  std::uint16_t type;   ///< MessageType
+  std::uint16_t flags;  ///< kFrameFirst / kFrameLast
+  std::uint64_t message_id;
+};
+static_assert(sizeof(FrameHeader) == 16);
+
+inline constexpr std::uint16_t kFrameFirst = 1;
+inline constexpr std::uint16_t kFrameLast = 2;
+inline constexpr std::size_t kFrameAlignment = 8;
+
+enum class MessageType : std::uint16_t {
+  request = 1,   ///< service -> add-in: an encoded RequestEnvelope
+  response = 2,  ///< add-in -> service: an encoded ResponseEnvelope
+  cancel = 3,    ///< service -> add-in: the request passed its deadline; drop it if not yet delivered
+  taken = 4,     ///< add-in -> service: the request was handed to 1C (so a crash now cannot re-dispatch it)
+};
+
+inline constexpr bool is_known_message_type(std::uint16_t type) noexcept { return type >= 1 && type <= 4; }
+
+/// @brief Bytes a channel segment needs for two rings of `ring_bytes` each.
+inline constexpr std::uint64_t channel_segment_bytes(std::uint32_t ring_bytes) noexcept {
+  return sizeof(ChannelHeader) + 2ull * ring_bytes;
+}
+
+}  // namespace hserver::shm

@@ -1,0 +1,95 @@
+#pragma once
+/// @brief The registry segment `<prefix>.registry`: the routes the service serves and their attach
+/// slots. The service creates it (RegistryOwner); add-ins open it (RegistryClient) to find a route by
+/// port or name and claim a slot, which the service answers by creating the add-in's channel.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hserver/common/envelope.hpp"
+#include "hserver/common/expected.hpp"
+#include "hserver/common/platform/doorbell.hpp"
+#include "hserver/common/platform/shared_memory.hpp"
+#include "hserver/common/shm/layout.hpp"
+
+namespace hserver::shm {
+
+/// @brief "<prefix>.registry"
+std::string registry_name(const std::string& prefix);
+/// @brief "<prefix>.ch.<route>.<slot>.<generation>"
+std::string channel_name(const std::string& prefix, std::uint32_t route, std::uint32_t slot, std::uint32_t generation);
+/// @brief True for a prefix or route name usable in object names on every OS: [A-Za-z0-9_-], 1..47 chars
+/// (a prefix may also hold '.').
+bool is_valid_object_word(const std::string& word, bool allow_dot = false);
+
+/// @brief The default prefix, or the HSERVER_SHM_PREFIX environment variable when set (used by tests and
+/// by side-by-side installations).
+std::string default_prefix();
+
+struct RouteInfo {
+  std::string name;
+  std::uint16_t port = 0;
+  RouteMode mode = RouteMode::legacy;
+  std::uint32_t slot_count = 0;
+};
+
+/// @brief Service side. Not thread-safe: one supervisor thread uses it.
+class RegistryOwner {
+ public:
+  /// @brief Create the registry. A registry left by a dead service (and its channels) is removed first;
+  /// one owned by a live service is an error naming its pid.
+  static Expected<RegistryOwner, std::string> create(const std::string& prefix, const std::vector<RouteInfo>& routes,
+                                                     std::uint32_t ring_bytes, const platform::SegmentAccess& access);
+  RegistryOwner(RegistryOwner&&) noexcept = default;
+  ~RegistryOwner();  ///< removes the registry name
+
+  RegistryHeader& header() const noexcept { return *header_; }
+  const std::string& prefix() const noexcept { return prefix_; }
+  platform::Doorbell attach_bell() const noexcept { return platform::Doorbell(header_->attach_bell); }
+  /// @brief Publish a slot's new state and wake the add-ins waiting for an answer.
+  void answer(std::uint32_t route, std::uint32_t slot, SlotState state, RefusalReason reason = RefusalReason::none);
+  /// @brief Try to take back a claimed slot (the add-in may have withdrawn it): CAS from `expected`.
+  bool transition(std::uint32_t route, std::uint32_t slot, SlotState expected, SlotState next);
+
+ private:
+  RegistryOwner(std::string prefix, platform::SharedMemory memory);
+  std::string prefix_;
+  platform::SharedMemory memory_;
+  RegistryHeader* header_;
+};
+
+/// @brief Add-in side: what an attach yields.
+struct Claim {
+  std::uint32_t route_index = 0;
+  std::uint32_t slot_index = 0;
+  std::uint32_t generation = 0;
+  RouteInfo route;
+  std::string channel_name;
+};
+
+/// @brief Add-in side. Not thread-safe.
+class RegistryClient {
+ public:
+  /// @brief Open the registry; errors are phrased for a 1C user (service not running, version mismatch).
+  static Expected<RegistryClient, std::string> open(const std::string& prefix);
+  RegistryClient(RegistryClient&&) noexcept = default;
+
+  std::vector<RouteInfo> routes() const;
+  ProcessStamp service() const noexcept { return header_->service; }
+
+  /// @brief Claim a slot on the route served on `port` (or named `name`) and wait up to `timeout` for the
+  /// service to create the channel.
+  Expected<Claim, std::string> attach(std::optional<std::uint16_t> port, const std::string& name,
+                                      std::uint32_t flags, std::chrono::milliseconds timeout);
+
+ private:
+  RegistryClient(std::string prefix, platform::SharedMemory memory);
+  std::string prefix_;
+  platform::SharedMemory memory_;
+  RegistryHeader* header_;
+};
+
+}  // namespace hserver::shm

@@ -1,0 +1,226 @@
+#include "hserver/common/shm/registry.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <random>
+
+#include "hserver/common/platform/process.hpp"
+
+namespace hserver::shm {
+
+std::string registry_name(const std::string& prefix) { return prefix + ".registry"; }
+
+std::string channel_name(const std::string& prefix, std::uint32_t route, std::uint32_t slot, std::uint32_t generation) {
+  return prefix + ".ch." + std::to_string(route) + "." + std::to_string(slot) + "." + std::to_string(generation);
+}
+
+bool is_valid_object_word(const std::string& word, bool allow_dot) {
+  if (word.empty() || word.size() >= kRouteNameBytes) return false;
+  for (const char c : word) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '-' || (allow_dot && c == '.');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string default_prefix() {
+  const char* env = std::getenv("HSERVER_SHM_PREFIX");
+  return env != nullptr && *env != '\0' ? std::string(env) : std::string("1chserver");
+}
+
+namespace {
+
+RegistryHeader* header_of(const platform::SharedMemory& m) { return reinterpret_cast<RegistryHeader*>(m.data()); }
+
+RouteInfo info_of(const RouteEntry& e) {
+  RouteInfo info;
+  info.name.assign(e.name, strnlen(e.name, kRouteNameBytes));
+  info.port = e.port;
+  info.mode = static_cast<RouteMode>(e.mode);
+  info.slot_count = e.slot_count;
+  return info;
+}
+
+}  // namespace
+
+// ---- service side -------------------------------------------------------------------------------------
+
+RegistryOwner::RegistryOwner(std::string prefix, platform::SharedMemory memory)
+    : prefix_(std::move(prefix)), memory_(std::move(memory)), header_(header_of(memory_)) {}
+
+RegistryOwner::~RegistryOwner() {
+  if (header_ != nullptr && memory_.size() != 0) platform::SharedMemory::remove(registry_name(prefix_));
+}
+
+Expected<RegistryOwner, std::string> RegistryOwner::create(const std::string& prefix, const std::vector<RouteInfo>& routes,
+                                                           std::uint32_t ring_bytes,
+                                                           const platform::SegmentAccess& access) {
+  if (!is_valid_object_word(prefix, true)) return Unexpected{"invalid shared-memory prefix '" + prefix + "'"};
+  if (routes.empty() || routes.size() > kMaxRoutes) {
+    return Unexpected{"between 1 and " + std::to_string(kMaxRoutes) + " routes are supported"};
+  }
+  const std::string name = registry_name(prefix);
+  // A registry that exists belongs to a live service (refuse) or is a dead one's leftover (clean up).
+  if (auto existing = platform::SharedMemory::open(name)) {
+    if (existing->size() >= sizeof(RegistryHeader)) {
+      const ProcessStamp owner = header_of(*existing)->service;
+      if (header_of(*existing)->prefix.magic == kMagic && platform::is_alive(owner)) {
+        return Unexpected{"another 1chserver (pid " + std::to_string(owner.pid) + ") owns the shared memory '" + name +
+                          "'; stop it or choose another shm_prefix"};
+      }
+    }
+  }
+  platform::SharedMemory::remove_all_with_prefix(prefix);
+
+  auto memory = platform::SharedMemory::create(name, sizeof(RegistryHeader), access);
+  if (!memory) return Unexpected{memory.error()};
+  auto* h = new (memory->data()) RegistryHeader{};
+  h->prefix.magic = kMagic;
+  h->prefix.layout_version = kLayoutVersion;
+  h->prefix.kind = static_cast<std::uint32_t>(SegmentKind::registry);
+  h->prefix.total_bytes = memory->size();
+  h->service = platform::current_process();
+  h->route_count = static_cast<std::uint32_t>(routes.size());
+  h->ring_bytes = ring_bytes;
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const RouteInfo& r = routes[i];
+    if (!is_valid_object_word(r.name)) return Unexpected{"invalid route name '" + r.name + "'"};
+    if (r.slot_count == 0 || r.slot_count > kMaxSlotsPerRoute) {
+      return Unexpected{"route '" + r.name + "': between 1 and " + std::to_string(kMaxSlotsPerRoute) + " workers"};
+    }
+    RouteEntry& e = h->routes[i];
+    std::memcpy(e.name, r.name.data(), r.name.size());
+    e.port = r.port;
+    e.mode = static_cast<std::uint8_t>(r.mode);
+    e.slot_count = r.slot_count;
+  }
+  h->prefix.ready.store(1, std::memory_order_release);
+  return RegistryOwner(prefix, std::move(*memory));
+}
+
+void RegistryOwner::answer(std::uint32_t route, std::uint32_t slot, SlotState state, RefusalReason reason) {
+  AttachSlot& s = header_->routes[route].slots[slot];
+  s.refusal = static_cast<std::uint32_t>(reason);
+  if (state == SlotState::ready) ++s.generation;
+  s.state.store(static_cast<std::uint32_t>(state), std::memory_order_release);
+  platform::Doorbell(header_->slot_bell).ring();
+}
+
+bool RegistryOwner::transition(std::uint32_t route, std::uint32_t slot, SlotState expected, SlotState next) {
+  auto want = static_cast<std::uint32_t>(expected);
+  const bool done = header_->routes[route].slots[slot].state.compare_exchange_strong(
+      want, static_cast<std::uint32_t>(next), std::memory_order_acq_rel);
+  if (done) platform::Doorbell(header_->slot_bell).ring();
+  return done;
+}
+
+// ---- add-in side --------------------------------------------------------------------------------------
+
+RegistryClient::RegistryClient(std::string prefix, platform::SharedMemory memory)
+    : prefix_(std::move(prefix)), memory_(std::move(memory)), header_(header_of(memory_)) {}
+
+Expected<RegistryClient, std::string> RegistryClient::open(const std::string& prefix) {
+  const std::string name = registry_name(prefix);
+  auto memory = platform::SharedMemory::open(name);
+  if (!memory) {
+    return Unexpected{"служба 1chserver не запущена / the 1chserver service is not running (" + memory.error() + ")"};
+  }
+  if (memory->size() < sizeof(SegmentPrefix) + sizeof(VersionMismatchReport)) {
+    return Unexpected{"'" + name + "' is not a 1chserver registry"};
+  }
+  auto* h = header_of(*memory);
+  if (h->prefix.magic != kMagic) return Unexpected{"'" + name + "' is not a 1chserver registry"};
+  if (h->prefix.layout_version != kLayoutVersion) {
+    // Leave word at the version-independent offset so the service can log who was refused.
+    h->mismatch.addin_layout_version = kLayoutVersion;
+    h->mismatch.addin_pid = platform::current_process().pid;
+    h->mismatch.count.fetch_add(1, std::memory_order_release);
+    return Unexpected{"версия компоненты не совпадает со службой / add-in and service versions differ: the service "
+                      "uses shared-memory layout " + std::to_string(h->prefix.layout_version) +
+                      ", this add-in layout " + std::to_string(kLayoutVersion) + "; install matching versions"};
+  }
+  if (memory->size() < sizeof(RegistryHeader) || h->prefix.ready.load(std::memory_order_acquire) != 1) {
+    return Unexpected{"the 1chserver registry '" + name + "' is incomplete"};
+  }
+  if (!platform::is_alive(h->service)) {
+    return Unexpected{"служба 1chserver не запущена / the 1chserver service (pid " + std::to_string(h->service.pid) +
+                      ") is not running"};
+  }
+  return RegistryClient(prefix, std::move(*memory));
+}
+
+std::vector<RouteInfo> RegistryClient::routes() const {
+  std::vector<RouteInfo> out;
+  const std::uint32_t count = std::min(header_->route_count, kMaxRoutes);
+  for (std::uint32_t i = 0; i < count; ++i) out.push_back(info_of(header_->routes[i]));
+  return out;
+}
+
+Expected<Claim, std::string> RegistryClient::attach(std::optional<std::uint16_t> port, const std::string& name,
+                                                    std::uint32_t flags, std::chrono::milliseconds timeout) {
+  const auto all = routes();
+  std::optional<std::uint32_t> route;
+  for (std::uint32_t i = 0; i < all.size() && !route; ++i) {
+    if (port ? all[i].port == *port : all[i].name == name) route = i;
+  }
+  if (!route) {
+    std::string served;
+    for (const auto& r : all) served += (served.empty() ? "" : ", ") + r.name + " (port " + std::to_string(r.port) + ")";
+    return Unexpected{"служба не обслуживает " + (port ? "порт " + std::to_string(*port) : "маршрут '" + name + "'") +
+                      " / the service has no route " +
+                      (port ? "on port " + std::to_string(*port) : "named '" + name + "'") + "; it serves: " + served};
+  }
+  RouteEntry& entry = header_->routes[*route];
+  const std::uint32_t slots = std::min(entry.slot_count, kMaxSlotsPerRoute);
+  std::optional<std::uint32_t> slot;
+  for (std::uint32_t i = 0; i < slots && !slot; ++i) {
+    auto expected = static_cast<std::uint32_t>(SlotState::free);
+    if (entry.slots[i].state.compare_exchange_strong(expected, static_cast<std::uint32_t>(SlotState::claiming))) slot = i;
+  }
+  if (!slot) {
+    return Unexpected{"к маршруту '" + all[*route].name + "' уже подключено максимальное число обработчиков / route '" +
+                      all[*route].name + "' has all " + std::to_string(slots) + " worker slots taken"};
+  }
+  AttachSlot& s = entry.slots[*slot];
+  s.addin = platform::current_process();
+  s.addin_flags = flags;
+  s.claim_token = std::random_device{}();
+  s.state.store(static_cast<std::uint32_t>(SlotState::claimed), std::memory_order_release);
+  platform::Doorbell(header_->attach_bell).ring();
+
+  platform::Doorbell answered(header_->slot_bell);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const std::uint32_t seen = answered.sequence();
+    const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
+    if (state == SlotState::ready) break;
+    if (state == SlotState::refused) {
+      const auto reason = static_cast<RefusalReason>(s.refusal);
+      s.state.store(static_cast<std::uint32_t>(SlotState::free), std::memory_order_release);
+      return Unexpected{std::string("the service refused the attach: ") +
+                        (reason == RefusalReason::service_stopping ? "it is stopping" : "it could not create the channel")};
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      auto claimed = static_cast<std::uint32_t>(SlotState::claimed);
+      if (s.state.compare_exchange_strong(claimed, static_cast<std::uint32_t>(SlotState::free))) {
+        return Unexpected{"служба не ответила на подключение / the service did not answer the attach request in " +
+                          std::to_string(timeout.count()) + " ms"};
+      }
+      continue;  // the service answered just now
+    }
+    answered.wait(seen, std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
+                                 std::chrono::milliseconds(100)));
+  }
+  Claim claim;
+  claim.route_index = *route;
+  claim.slot_index = *slot;
+  claim.generation = s.generation;
+  claim.route = all[*route];
+  claim.channel_name = channel_name(prefix_, *route, *slot, s.generation);
+  return claim;
+}
+
+}  // namespace hserver::shm

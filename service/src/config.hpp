@@ -1,0 +1,51 @@
+#pragma once
+/// @brief The service configuration: what the config file and the command line can set.
+/// Loading and validation live in config.cpp; everything else reads these plain structs.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hserver/common/envelope.hpp"
+
+namespace hserver::service {
+
+using std::chrono::milliseconds;
+
+/// @brief One route: a port the service listens on and the add-ins that serve it.
+struct RouteConfig {
+  std::string name = "default";  ///< unique; add-ins attach by this name, or by port
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 3188;
+  RouteMode mode = RouteMode::legacy;
+  milliseconds request_timeout{30'000};  ///< deadline from arrival to answer: 504 after it
+  milliseconds no_worker_wait{2'000};    ///< how long a request waits for a first add-in: 503 after it
+  std::size_t queue_limit = 1024;        ///< requests waiting for an add-in: 503 beyond it
+  std::uint32_t worker_in_flight = 1;    ///< requests handed to one add-in at once (1C handles events one by one)
+};
+
+/// @brief Limits applied to every HTTP connection.
+struct HttpLimits {
+  std::size_t header_limit = 16 * 1024;              ///< request line + headers: 431 beyond it
+  std::uint64_t body_limit = 64ull * 1024 * 1024;     ///< request body: 413 beyond it
+  milliseconds read_timeout{30'000};                  ///< to read one whole request once it has begun
+  milliseconds write_timeout{30'000};                 ///< to write one response
+  milliseconds idle_timeout{60'000};                  ///< keep-alive connection with no request
+  std::size_t max_pipelined = 16;                     ///< requests read ahead on one connection
+};
+
+struct ServiceConfig {
+  std::vector<RouteConfig> routes{RouteConfig{}};
+  HttpLimits http;
+  std::string shm_prefix = "1chserver";       ///< names of shared-memory objects start with it
+  std::uint32_t ring_bytes = 1u << 20;          ///< capacity of each ring of a channel (power of two)
+  std::uint32_t max_workers_per_route = 16;     ///< attach slots per route
+  unsigned threads = 2;                         ///< I/O threads
+  milliseconds stop_grace{5'000};               ///< on SIGTERM: time to finish requests in hand
+  std::string log_level = "info";               ///< trace, debug, info, warn, error
+  std::string log_file;                         ///< empty: log to the console only
+};
+
+}  // namespace hserver::service
