@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 #include <random>
+#include <utility>
 
 #include "hserver/common/platform/process.hpp"
 
@@ -50,8 +51,11 @@ RouteInfo info_of(const RouteEntry& e) {
 RegistryOwner::RegistryOwner(std::string prefix, platform::SharedMemory memory)
     : prefix_(std::move(prefix)), memory_(std::move(memory)), header_(header_of(memory_)) {}
 
+RegistryOwner::RegistryOwner(RegistryOwner&& other) noexcept
+    : prefix_(std::move(other.prefix_)), memory_(std::move(other.memory_)), header_(std::exchange(other.header_, nullptr)) {}
+
 RegistryOwner::~RegistryOwner() {
-  if (header_ != nullptr && memory_.size() != 0) platform::SharedMemory::remove(registry_name(prefix_));
+  if (header_ != nullptr) platform::SharedMemory::remove(registry_name(prefix_));
 }
 
 Expected<RegistryOwner, std::string> RegistryOwner::create(const std::string& prefix, const std::vector<RouteInfo>& routes,

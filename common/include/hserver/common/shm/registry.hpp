@@ -43,7 +43,8 @@ class RegistryOwner {
   /// one owned by a live service is an error naming its pid.
   static Expected<RegistryOwner, std::string> create(const std::string& prefix, const std::vector<RouteInfo>& routes,
                                                      std::uint32_t ring_bytes, const platform::SegmentAccess& access);
-  RegistryOwner(RegistryOwner&&) noexcept = default;
+  RegistryOwner(RegistryOwner&& other) noexcept;
+  RegistryOwner& operator=(RegistryOwner&&) = delete;
   ~RegistryOwner();  ///< removes the registry name
 
   RegistryHeader& header() const noexcept { return *header_; }

@@ -1,0 +1,479 @@
+// Dispatch: one supervisor thread answers attach claims; one channel thread per attached add-in moves
+// frames and watches its liveness; requests wait in a bounded queue per route and go to the attached
+// add-in with the fewest in hand. One mutex guards the routing state: it is held for bookkeeping only,
+// never across a wait, and completions run after it is released.
+#include "dispatch/dispatcher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "hserver/common/platform/process.hpp"
+#include "hserver/common/shm/channel.hpp"
+#include "hserver/common/shm/registry.hpp"
+
+namespace hserver::service {
+
+namespace {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kTick = 100ms;                      // heartbeat period; longest sleep of a channel thread
+constexpr std::uint64_t kAddinSilenceMs = 2000;    // an add-in whose heartbeat is older is gone
+
+ResponseEnvelope error_response(std::uint64_t id, std::uint16_t status, const std::string& why) {
+  ResponseEnvelope r;
+  r.id = id;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+  r.body = "Error: " + why;
+  return r;
+}
+
+struct Worker;
+
+/// One request from submit() to its single completion.
+struct Pending {
+  Pending(net::io_context& io, RequestEnvelope r, Completion d, std::size_t route_index)
+      : request(std::move(r)), done(std::move(d)), route(route_index), timer(io), arrived(Clock::now()) {}
+  RequestEnvelope request;  // moved out once encoded for a worker
+  Completion done;
+  std::size_t route;
+  net::steady_timer timer;
+  Clock::time_point arrived;
+  bool waiting_for_first_worker = false;  // the timer is the no-worker wait, not the deadline
+  bool taken = false;                     // 1C has it: never re-dispatched
+  bool finished = false;
+  Worker* worker = nullptr;
+};
+using PendingPtr = std::shared_ptr<Pending>;
+
+struct Worker {
+  Worker(std::size_t route_index, std::uint32_t slot_index, shm::Channel ch)
+      : route(route_index), slot(slot_index), channel(std::move(ch)) {}
+  std::size_t route;
+  std::uint32_t slot;
+  shm::Channel channel;
+  std::map<std::uint64_t, PendingPtr> in_hand;  // guarded by the dispatcher mutex
+  std::atomic<bool> stop{false};
+  std::atomic<bool> finished{false};
+  std::thread thread;
+};
+using WorkerPtr = std::shared_ptr<Worker>;
+
+struct Route {
+  RouteConfig config;
+  std::deque<PendingPtr> queue;
+  std::vector<WorkerPtr> workers;
+};
+
+/// Completions collected under the lock and run after it.
+using Finished = std::vector<std::pair<PendingPtr, ResponseEnvelope>>;
+
+}  // namespace
+
+class Dispatcher::Impl {
+ public:
+  Impl(net::io_context& io, const ServiceConfig& config) : io_(io), config_(config) {
+    std::vector<shm::RouteInfo> infos;
+    for (const auto& rc : config.routes) {
+      routes_.push_back(Route{rc, {}, {}});
+      infos.push_back(shm::RouteInfo{rc.name, rc.port, rc.mode, config.max_workers_per_route});
+    }
+    auto registry = shm::RegistryOwner::create(config.shm_prefix, infos, config.ring_bytes, platform::SegmentAccess{});
+    if (!registry) throw std::runtime_error(registry.error());
+    registry_.emplace(std::move(*registry));
+    spdlog::info("shared memory '{}' ready: {} route(s), rings of {} KiB", shm::registry_name(config.shm_prefix),
+                 routes_.size(), config.ring_bytes / 1024);
+    supervisor_ = std::thread([this] { supervise(); });
+  }
+
+  ~Impl() {
+    stop_.store(true);
+    registry_->attach_bell().ring();
+    if (supervisor_.joinable()) supervisor_.join();
+    std::vector<WorkerPtr> all;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& r : routes_) all.insert(all.end(), r.workers.begin(), r.workers.end());
+      all.insert(all.end(), graveyard_.begin(), graveyard_.end());
+    }
+    for (auto& w : all) {
+      w->stop.store(true);
+      w->channel.set_state(shm::EndState::detached);  // add-ins notice at once and report it to 1C
+      w->channel.wake();
+    }
+    for (auto& w : all) {
+      if (w->thread.joinable()) w->thread.join();
+      platform::SharedMemory::remove(w->channel.name());
+    }
+  }
+
+  void submit(const std::string& route_name, RequestEnvelope request, Completion done) {
+    std::optional<ResponseEnvelope> refusal;
+    {
+      std::lock_guard lock(mutex_);
+      const std::size_t index = find_route(route_name);
+      request.id = ++last_id_;
+      if (index == routes_.size()) {
+        refusal = error_response(request.id, 404, "no route '" + route_name + "'");
+      } else if (stopping_) {
+        refusal = error_response(request.id, 503, "the service is stopping");
+      } else if (routes_[index].queue.size() >= routes_[index].config.queue_limit) {
+        refusal = error_response(request.id, 503, "the queue of route '" + route_name + "' is full");
+      } else {
+        auto p = std::make_shared<Pending>(io_, std::move(request), std::move(done), index);
+        ++open_requests_;
+        Route& route = routes_[index];
+        const bool no_worker = route.workers.empty();
+        p->waiting_for_first_worker = no_worker && route.config.no_worker_wait < route.config.request_timeout;
+        p->timer.expires_after(p->waiting_for_first_worker ? route.config.no_worker_wait : route.config.request_timeout);
+        p->timer.async_wait([this, weak = std::weak_ptr<Pending>(p)](boost::system::error_code ec) {
+          if (!ec) on_timer(weak.lock());
+        });
+        route.queue.push_back(std::move(p));
+        dispatch_locked(index);
+        return;
+      }
+    }
+    done(std::move(*refusal));  // refused before queueing
+  }
+
+  void shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      on_drained_ = std::move(done);
+      spdlog::info("stopping: {} request(s) in hand, up to {} ms to answer them", open_requests_, grace.count());
+      if (open_requests_ == 0) return fire_drained_locked();
+    }
+    grace_timer_ = std::make_unique<net::steady_timer>(io_, grace);
+    grace_timer_->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      Finished finished;
+      {
+        std::lock_guard lock(mutex_);
+        for (std::size_t i = 0; i < routes_.size(); ++i) {
+          for (auto& p : routes_[i].queue) finish_locked(p, error_response(0, 503, "the service is stopping"), finished);
+          routes_[i].queue.clear();
+          for (auto& w : routes_[i].workers) {
+            for (auto& [id, p] : w->in_hand) finish_locked(p, error_response(id, 503, "the service is stopping"), finished);
+            w->in_hand.clear();
+          }
+        }
+      }
+      complete(finished);
+    });
+  }
+
+ private:
+  std::size_t find_route(const std::string& name) const {
+    for (std::size_t i = 0; i < routes_.size(); ++i) {
+      if (routes_[i].config.name == name) return i;
+    }
+    return routes_.size();
+  }
+
+  /// Hand queued requests to the least busy workers that have room.
+  void dispatch_locked(std::size_t index) {
+    Route& route = routes_[index];
+    while (!route.queue.empty()) {
+      Worker* best = nullptr;
+      for (auto& w : route.workers) {
+        if (w->stop.load() || w->in_hand.size() >= route.config.worker_in_flight) continue;
+        if (best == nullptr || w->in_hand.size() < best->in_hand.size()) best = w.get();
+      }
+      if (best == nullptr) return;
+      PendingPtr p = std::move(route.queue.front());
+      route.queue.pop_front();
+      p->worker = best;
+      const std::uint64_t id = p->request.id;
+      std::vector<std::byte> payload;
+      encode(p->request, payload);  // the request keeps its body: a worker that dies may force a requeue
+      best->in_hand.emplace(id, p);
+      best->channel.send(shm::MessageType::request, id, std::move(payload));
+    }
+  }
+
+  void on_timer(const PendingPtr& p) {
+    if (!p) return;
+    Finished finished;
+    {
+      std::lock_guard lock(mutex_);
+      if (p->finished) return;
+      Route& route = routes_[p->route];
+      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - p->arrived);
+      if (p->worker == nullptr) {
+        std::erase(route.queue, p);
+        if (p->waiting_for_first_worker && route.workers.empty()) {
+          finish_locked(p, error_response(p->request.id, 503,
+                                          "no 1C worker is attached to route '" + route.config.name + "' (waited " +
+                                              std::to_string(waited.count()) + " ms)"),
+                        finished);
+        } else if (p->waiting_for_first_worker) {
+          // A worker came meanwhile and the request is still queued behind others: wait for the deadline.
+          route.queue.push_front(p);
+          p->waiting_for_first_worker = false;
+          p->timer.expires_at(p->arrived + route.config.request_timeout);
+          p->timer.async_wait([this, weak = std::weak_ptr<Pending>(p)](boost::system::error_code ec) {
+            if (!ec) on_timer(weak.lock());
+          });
+          return;
+        } else {
+          finish_locked(p, error_response(p->request.id, 504, "timeout: no 1C worker was free in " +
+                                                               std::to_string(waited.count()) + " ms"),
+                        finished);
+        }
+      } else {
+        const std::uint64_t id = p->request.id;
+        Worker* w = p->worker;
+        w->in_hand.erase(id);
+        w->channel.send(shm::MessageType::cancel, id, {});  // so the add-in drops it or refuses a late answer
+        finish_locked(p, error_response(id, 504, "timeout: 1C did not answer in " + std::to_string(waited.count()) + " ms"),
+                      finished);
+        dispatch_locked(p->route);
+      }
+    }
+    complete(finished);
+  }
+
+  /// Marks a request finished (under the lock); the completion itself runs later, unlocked.
+  void finish_locked(const PendingPtr& p, ResponseEnvelope response, Finished& finished) {
+    if (p->finished) return;
+    p->finished = true;
+    response.id = p->request.id;
+    finished.emplace_back(p, std::move(response));
+    --open_requests_;
+  }
+
+  void complete(Finished& finished) {
+    for (auto& [p, response] : finished) {
+      if (!p) continue;
+      net::post(io_, [p = p] { p->timer.cancel(); });  // timers are not thread-safe: cancel on the I/O side
+      spdlog::debug("request {} route {} status {} in {} ms", response.id, routes_[p->route].config.name, response.status,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - p->arrived).count());
+      auto done = std::move(p->done);
+      done(std::move(response));
+    }
+    std::lock_guard lock(mutex_);
+    if (stopping_ && open_requests_ == 0) fire_drained_locked();
+  }
+
+  void fire_drained_locked() {
+    if (!on_drained_) return;
+    auto done = std::move(on_drained_);
+    on_drained_ = nullptr;
+    net::post(io_, std::move(done));
+  }
+
+  // ---- attach -------------------------------------------------------------------------------------
+
+  void supervise() {
+    auto bell = registry_->attach_bell();
+    std::uint32_t mismatches_seen = 0;
+    while (!stop_.load()) {
+      const std::uint32_t seen = bell.sequence();
+      auto& header = registry_->header();
+      for (std::uint32_t r = 0; r < header.route_count; ++r) {
+        for (std::uint32_t s = 0; s < header.routes[r].slot_count; ++s) {
+          auto& slot = header.routes[r].slots[s];
+          if (slot.state.load(std::memory_order_acquire) == static_cast<std::uint32_t>(shm::SlotState::claimed)) {
+            accept(r, s);
+          }
+        }
+      }
+      const std::uint32_t mismatches = header.mismatch.count.load(std::memory_order_acquire);
+      if (mismatches != mismatches_seen) {
+        mismatches_seen = mismatches;
+        spdlog::error("refused an add-in (pid {}) built for shared-memory layout {}; this service uses layout {}: "
+                      "install matching versions",
+                      header.mismatch.addin_pid, header.mismatch.addin_layout_version, shm::kLayoutVersion);
+      }
+      reap();
+      bell.wait(seen, kTick);
+    }
+  }
+
+  void accept(std::uint32_t r, std::uint32_t s) {
+    auto& slot = registry_->header().routes[r].slots[s];
+    const shm::ProcessStamp addin = slot.addin;
+    const std::string name = shm::channel_name(config_.shm_prefix, r, s, slot.generation + 1);
+    if (stop_.load() || stopping_flag()) {
+      registry_->answer(r, s, shm::SlotState::refused, shm::RefusalReason::service_stopping);
+      return;
+    }
+    auto channel = shm::Channel::create(name, config_.ring_bytes, platform::SegmentAccess{}, r, s, slot.generation + 1, addin);
+    if (!channel) {
+      spdlog::error("route '{}': cannot attach add-in pid {}: {}", routes_[r].config.name, addin.pid, channel.error());
+      registry_->answer(r, s, shm::SlotState::refused, shm::RefusalReason::channel_failed);
+      return;
+    }
+    channel->set_max_message_bytes(config_.http.body_limit + (1u << 20));
+    auto worker = std::make_shared<Worker>(r, s, std::move(*channel));
+    {
+      std::lock_guard lock(mutex_);
+      routes_[r].workers.push_back(worker);
+    }
+    registry_->answer(r, s, shm::SlotState::ready);
+    spdlog::info("route '{}': add-in pid {} attached (slot {})", routes_[r].config.name, addin.pid, s);
+    worker->thread = std::thread([this, worker] { run_worker(worker); });
+    std::lock_guard lock(mutex_);
+    dispatch_locked(r);
+  }
+
+  bool stopping_flag() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  }
+
+  void reap() {
+    std::vector<WorkerPtr> dead;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = std::stable_partition(graveyard_.begin(), graveyard_.end(), [](const auto& w) { return !w->finished.load(); });
+      dead.assign(std::make_move_iterator(it), std::make_move_iterator(graveyard_.end()));
+      graveyard_.erase(it, graveyard_.end());
+    }
+    for (auto& w : dead) {
+      if (w->thread.joinable()) w->thread.join();
+      platform::SharedMemory::remove(w->channel.name());
+      registry_->transition(static_cast<std::uint32_t>(w->route), w->slot, shm::SlotState::ready, shm::SlotState::free);
+    }
+  }
+
+  // ---- one attached add-in ------------------------------------------------------------------------
+
+  void run_worker(const WorkerPtr& w) {
+    std::uint64_t last_beat = 0;
+    const auto on_message = [this, &w](shm::Message&& m) { on_worker_message(*w, std::move(m)); };
+    std::string gone;
+    while (!w->stop.load()) {
+      const std::uint32_t seen = w->channel.bell_sequence();
+      auto progress = w->channel.pump(on_message);
+      if (!progress) {
+        gone = "protocol error, channel dropped: " + progress.error().what;
+        break;
+      }
+      const std::uint64_t now = shm::monotonic_ms();
+      if (now - last_beat >= static_cast<std::uint64_t>(kTick.count())) {
+        w->channel.beat();
+        last_beat = now;
+      }
+      if (w->channel.peer_state() == shm::EndState::detached) {
+        gone = "detached";
+      } else if (!platform::is_alive(w->channel.peer_process())) {
+        gone = "process ended";
+      } else if (now - std::min(now, w->channel.peer_heartbeat_ms()) > kAddinSilenceMs) {
+        gone = "no heartbeat for " + std::to_string(kAddinSilenceMs) + " ms";
+      }
+      if (!gone.empty()) {
+        (void)w->channel.pump(on_message);  // answers it wrote before going still count
+        break;
+      }
+      if (!*progress) w->channel.wait(seen, kTick);
+    }
+    if (!gone.empty()) drop_worker(w, gone);
+    w->finished.store(true);
+    if (!stop_.load()) registry_->attach_bell().ring();  // let the supervisor reap it now
+  }
+
+  void on_worker_message(Worker& w, shm::Message&& m) {
+    Finished finished;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = w.in_hand.find(m.id);
+      if (m.type == shm::MessageType::taken) {
+        if (it != w.in_hand.end()) it->second->taken = true;
+        return;
+      }
+      if (m.type != shm::MessageType::response) {
+        spdlog::warn("route '{}': unexpected message type {} from add-in pid {}", routes_[w.route].config.name,
+                     static_cast<int>(m.type), w.channel.peer_process().pid);
+        return;
+      }
+      if (it == w.in_hand.end()) {
+        spdlog::warn("route '{}': late answer to request {} dropped (timed out or unknown)", routes_[w.route].config.name,
+                     m.id);
+        return;
+      }
+      auto response = decode_response(m.payload);
+      PendingPtr p = it->second;
+      w.in_hand.erase(it);
+      if (!response) {
+        finish_locked(p, error_response(m.id, 502, "the add-in sent a malformed answer (" +
+                                                       std::string(to_string(response.error())) + ")"),
+                      finished);
+      } else {
+        finish_locked(p, std::move(*response), finished);
+      }
+      dispatch_locked(w.route);
+    }
+    complete(finished);
+  }
+
+  /// A worker left (Stop, crash, protocol error): what 1C had gets an error, what it never saw goes back
+  /// to the front of the queue for another worker.
+  void drop_worker(const WorkerPtr& w, const std::string& why) {
+    Finished finished;
+    std::size_t requeued = 0;
+    {
+      std::lock_guard lock(mutex_);
+      Route& route = routes_[w->route];
+      std::erase(route.workers, w);
+      for (auto it = w->in_hand.rbegin(); it != w->in_hand.rend(); ++it) {
+        PendingPtr p = it->second;
+        if (p->taken) {
+          finish_locked(p, error_response(it->first, 502, "the 1C worker ended while handling the request (" + why + ")"),
+                        finished);
+        } else if (!p->finished) {
+          p->worker = nullptr;
+          route.queue.push_front(p);
+          ++requeued;
+        }
+      }
+      w->in_hand.clear();
+      graveyard_.push_back(w);
+      dispatch_locked(w->route);
+    }
+    spdlog::log(why == "detached" ? spdlog::level::info : spdlog::level::warn,
+                "route '{}': add-in pid {} left ({}); {} request(s) failed, {} requeued", routes_[w->route].config.name,
+                w->channel.peer_process().pid, why, finished.size(), requeued);
+    complete(finished);
+  }
+
+  net::io_context& io_;
+  ServiceConfig config_;
+  std::optional<shm::RegistryOwner> registry_;
+  std::mutex mutex_;
+  std::vector<Route> routes_;
+  std::vector<WorkerPtr> graveyard_;
+  std::uint64_t last_id_ = 0;
+  std::size_t open_requests_ = 0;
+  bool stopping_ = false;
+  std::function<void()> on_drained_;
+  std::unique_ptr<net::steady_timer> grace_timer_;
+  std::atomic<bool> stop_{false};
+  std::thread supervisor_;
+};
+
+Dispatcher::Dispatcher(boost::asio::io_context& io, const ServiceConfig& config)
+    : impl_(std::make_unique<Impl>(io, config)) {}
+Dispatcher::~Dispatcher() = default;
+void Dispatcher::submit(const std::string& route, RequestEnvelope request, Completion done) {
+  impl_->submit(route, std::move(request), std::move(done));
+}
+void Dispatcher::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+  impl_->shutdown(grace, std::move(done));
+}
+
+}  // namespace hserver::service
