@@ -1,0 +1,106 @@
+// What a user relies on when something goes wrong: a clear error with a fitting status, never a hang,
+// and the service keeps serving.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <future>
+#include <thread>
+
+#include "support/fixture.hpp"
+
+namespace hserver::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Failures : public ServiceFixture {};
+
+TEST_F(Failures, NoAddinAttachedGives503AfterTheWait) {
+  start_service({.no_worker_wait_ms = 300});
+  const auto started = std::chrono::steady_clock::now();
+  auto reply = get("/code");
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(reply.status, 503) << reply.error;
+  EXPECT_EQ(reply.body.rfind("Error: ", 0), 0u) << reply.body;
+  EXPECT_GE(waited, 250ms);
+  EXPECT_LT(waited, 5s);
+}
+
+TEST_F(Failures, RequestWaitingForAFirstAddinIsServedWhenOneAttaches) {
+  start_service({.no_worker_wait_ms = 8000});
+  auto reply = std::async(std::launch::async, [&] { return get("/early", 20s); });
+  std::this_thread::sleep_for(300ms);
+  start_host();
+  auto r = reply.get();
+  EXPECT_EQ(r.status, 200) << r.error << r.body;
+  EXPECT_EQ(r.body, "early");
+}
+
+TEST_F(Failures, StalledHandlerGives504AtTheDeadline) {
+  start_service({.request_timeout_ms = 700});
+  start_host({.handler = "stall"});
+  const auto started = std::chrono::steady_clock::now();
+  auto reply = get("/Пауза()");
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(reply.status, 504) << reply.error;
+  EXPECT_EQ(reply.body.rfind("Error: ", 0), 0u) << reply.body;
+  EXPECT_GE(waited, 600ms);
+  EXPECT_LT(waited, 5s);
+}
+
+TEST_F(Failures, StopWithARequestInHandGivesAnErrorResponse) {
+  start_service();
+  auto& host = start_host({.handler = "stall"});
+  auto reply = std::async(std::launch::async, [&] { return get("/held", 20s); });
+  std::this_thread::sleep_for(500ms);  // the stalled handler now holds the request
+  host.signal(SIGTERM);                // the host calls Остановить() and exits
+  auto r = reply.get();
+  EXPECT_EQ(r.status, 503) << r.error << r.body;
+  EXPECT_EQ(r.body.rfind("Error: ", 0), 0u) << r.body;
+  EXPECT_EQ(host.wait(10s), 0) << host.log();
+}
+
+TEST_F(Failures, KilledHostDoesNotTakeTheServiceDown) {
+  start_service({.no_worker_wait_ms = 5000});
+  auto& crashing = start_host({.handler = "crash"});
+  auto reply = get("/boom", 20s);
+  // The host had taken the request when it died: an error, never a silent second execution.
+  EXPECT_EQ(reply.status, 502) << reply.error << reply.body;
+  EXPECT_EQ(reply.body.rfind("Error: ", 0), 0u) << reply.body;
+  EXPECT_TRUE(crashing.wait(5s).has_value());
+
+  start_host();
+  auto after = get("/alive", 20s);
+  EXPECT_EQ(after.status, 200) << after.error << after.body;
+  EXPECT_EQ(after.body, "alive");
+  EXPECT_TRUE(service_->running());
+}
+
+TEST_F(Failures, BadPercentEncodingIs400WithTheReason) {
+  start_service();
+  start_host();
+  auto reply = get("/abc%G1");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.body.rfind("Error: ", 0), 0u) << reply.body;
+  auto invalid_utf8 = get("/%FF%FE");
+  EXPECT_EQ(invalid_utf8.status, 400);
+  EXPECT_EQ(invalid_utf8.body.rfind("Error: ", 0), 0u) << invalid_utf8.body;
+  EXPECT_EQ(get("/still_fine").status, 200);
+}
+
+TEST_F(Failures, SigtermAnswersTheRequestInHandAndRemovesSharedMemory) {
+  start_service({.extra_args = {"--stop-grace-ms", "500"}});
+  start_host({.handler = "stall"});
+  EXPECT_FALSE(shm_objects().empty());
+  auto reply = std::async(std::launch::async, [&] { return get("/in-hand", 20s); });
+  std::this_thread::sleep_for(300ms);
+  service_->signal(SIGTERM);
+  auto r = reply.get();
+  EXPECT_EQ(r.status, 503) << r.error << r.body;
+  EXPECT_EQ(r.body.rfind("Error: ", 0), 0u) << r.body;
+  EXPECT_EQ(service_->wait(10s), 0) << service_->log();
+  EXPECT_TRUE(shm_objects().empty());
+}
+
+}  // namespace
+}  // namespace hserver::test

@@ -1,0 +1,72 @@
+#include "support/fixture.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace hserver::test {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+void ServiceFixture::SetUp() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  prefix_ = "hsit-" + std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(info) % 100000);
+  work_dir_ = (fs::temp_directory_path() / ("hserver-it-" + std::to_string(::getpid())) / info->name()).string();
+  fs::remove_all(work_dir_);
+  fs::create_directories(work_dir_);
+  port_ = free_port();
+}
+
+void ServiceFixture::TearDown() {
+  hosts_.clear();  // SIGKILL whatever still runs
+  service_.reset();
+  if (HasFailure()) {
+    std::cerr << "logs kept in " << work_dir_ << "\n";
+  } else {
+    fs::remove_all(work_dir_);
+  }
+  for (const auto& name : shm_objects()) fs::remove(fs::path("/dev/shm") / name);
+}
+
+void ServiceFixture::start_service(const ServiceOptions& options) {
+  std::vector<std::string> argv = {HSERVER_SERVICE_EXE,
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(port_),
+                                   "--mode",
+                                   options.mode,
+                                   "--shm-prefix",
+                                   prefix_,
+                                   "--request-timeout-ms",
+                                   std::to_string(options.request_timeout_ms),
+                                   "--no-worker-wait-ms",
+                                   std::to_string(options.no_worker_wait_ms),
+                                   "--log-level",
+                                   "debug"};
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  service_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, work_dir_ + "/service.log");
+  ASSERT_TRUE(wait_for_port(port_, 10s)) << "the service did not start:\n" << service_->log();
+}
+
+ChildProcess& ServiceFixture::start_host(const HostOptions& options) {
+  const std::string ready = work_dir_ + "/host" + std::to_string(hosts_.size()) + ".ready";
+  std::vector<std::string> argv = {HSERVER_HOST_EXE, "--addin",   HSERVER_ADDIN_SO, "--port", std::to_string(port_),
+                                   "--handler",      options.handler, "--ready-file", ready};
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  hosts_.push_back(std::make_unique<ChildProcess>(argv, std::vector<std::string>{"HSERVER_SHM_PREFIX=" + prefix_},
+                                                  work_dir_ + "/host" + std::to_string(hosts_.size()) + ".log"));
+  EXPECT_TRUE(wait_for_file(ready, 10s)) << "the host did not attach:\n" << hosts_.back()->log();
+  return *hosts_.back();
+}
+
+std::vector<std::string> ServiceFixture::shm_objects() const {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/dev/shm", ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind(prefix_ + ".", 0) == 0) names.push_back(name);
+  }
+  return names;
+}
+
+}  // namespace hserver::test

@@ -1,0 +1,52 @@
+#pragma once
+/// @brief The real service and real 1C host emulators as separate processes over real shared memory,
+/// each test with its own port and shared-memory prefix so tests never see each other's objects.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+
+namespace hserver::test {
+
+struct ServiceOptions {
+  std::string mode = "legacy";
+  int request_timeout_ms = 10'000;
+  int no_worker_wait_ms = 1'000;
+  std::vector<std::string> extra_args;
+};
+
+struct HostOptions {
+  std::string handler = "echo";
+  std::vector<std::string> extra_args;
+};
+
+class ServiceFixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  /// @brief Start the service and wait until it accepts connections.
+  void start_service(const ServiceOptions& options = {});
+  /// @brief Start a host emulator with the add-in, attached to the test's port, and wait until attached.
+  ChildProcess& start_host(const HostOptions& options = {});
+
+  HttpReply get(const std::string& target, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    return http_request(port_, "GET", target, {}, {}, timeout);
+  }
+
+  /// @brief Shared-memory objects of this test's prefix still present in /dev/shm.
+  std::vector<std::string> shm_objects() const;
+
+  unsigned short port_ = 0;
+  std::string prefix_;
+  std::string work_dir_;
+  std::unique_ptr<ChildProcess> service_;
+  std::vector<std::unique_ptr<ChildProcess>> hosts_;
+};
+
+}  // namespace hserver::test
