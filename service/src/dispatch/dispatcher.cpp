@@ -260,8 +260,6 @@ class Dispatcher::Impl {
     for (auto& [p, response] : finished) {
       if (!p) continue;
       net::post(io_, [p = p] { p->timer.cancel(); });  // timers are not thread-safe: cancel on the I/O side
-      spdlog::debug("request {} route {} status {} in {} ms", response.id, routes_[p->route].config.name, response.status,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - p->arrived).count());
       auto done = std::move(p->done);
       done(std::move(response));
     }

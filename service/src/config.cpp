@@ -1,0 +1,353 @@
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <sstream>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "config_loader.hpp"
+
+namespace hserver::service {
+namespace json = boost::json;
+
+namespace {
+
+// Thrown inside this file only, to unwind nested readers; load functions turn it into Unexpected.
+struct ConfigError {
+  std::string message;
+};
+
+[[noreturn]] void fail(std::string_view key, std::string_view why) {
+  throw ConfigError{fmt::format("{}: {}", key, why)};
+}
+
+std::string child(std::string_view parent, std::string_view key) {
+  return parent.empty() ? std::string{key} : fmt::format("{}.{}", parent, key);
+}
+
+const json::object& as_object(const json::value& value, std::string_view key) {
+  if (!value.is_object()) fail(key.empty() ? "config" : key, "expected an object");
+  return value.get_object();
+}
+
+// A typo in a key would otherwise be silently ignored and the default used.
+void reject_unknown_keys(const json::object& object, std::string_view key,
+                         std::initializer_list<std::string_view> known) {
+  for (const auto& member : object) {
+    if (std::find(known.begin(), known.end(), std::string_view{member.key()}) == known.end()) {
+      fail(child(key, member.key()), "unknown key");
+    }
+  }
+}
+
+std::string read_string(const json::value& value, std::string_view key) {
+  if (!value.is_string()) fail(key, "expected a string");
+  return std::string{value.get_string()};
+}
+
+std::uint64_t read_uint(const json::value& value, std::string_view key, std::uint64_t max) {
+  std::uint64_t number = 0;
+  if (value.is_uint64()) {
+    number = value.get_uint64();
+  } else if (value.is_int64()) {
+    if (value.get_int64() < 0) fail(key, fmt::format("must not be negative, got {}", value.get_int64()));
+    number = static_cast<std::uint64_t>(value.get_int64());
+  } else {
+    fail(key, "expected an integer");
+  }
+  if (number > max) fail(key, fmt::format("must be at most {}, got {}", max, number));
+  return number;
+}
+
+template <class T>
+void read_into(const json::object& object, std::string_view parent, std::string_view name, T& out) {
+  const json::value* value = object.if_contains(name);
+  if (value == nullptr) return;
+  const std::string key = child(parent, name);
+  if constexpr (std::is_same_v<T, std::string>) {
+    out = read_string(*value, key);
+  } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
+    // A day is far beyond any sensible timeout and keeps arithmetic on time points safe.
+    out = std::chrono::milliseconds{static_cast<std::int64_t>(read_uint(*value, key, 86'400'000))};
+  } else {
+    out = static_cast<T>(read_uint(*value, key, std::numeric_limits<T>::max()));
+  }
+}
+
+RouteConfig read_route(const json::value& value, const std::string& key) {
+  const json::object& object = as_object(value, key);
+  reject_unknown_keys(object, key, {"name", "listen", "mode", "request_timeout_ms", "no_worker_wait_ms",
+                                    "queue_limit", "worker_in_flight"});
+  RouteConfig route;
+  read_into(object, key, "name", route.name);
+  if (const json::value* listen = object.if_contains("listen")) {
+    auto address = parse_listen_address(read_string(*listen, child(key, "listen")));
+    if (!address) fail(child(key, "listen"), address.error());
+    route.bind_address = address->address;
+    route.port = address->port;
+  }
+  if (const json::value* mode = object.if_contains("mode")) {
+    auto parsed = parse_route_mode(read_string(*mode, child(key, "mode")));
+    if (!parsed) fail(child(key, "mode"), parsed.error());
+    route.mode = *parsed;
+  }
+  read_into(object, key, "request_timeout_ms", route.request_timeout);
+  read_into(object, key, "no_worker_wait_ms", route.no_worker_wait);
+  read_into(object, key, "queue_limit", route.queue_limit);
+  read_into(object, key, "worker_in_flight", route.worker_in_flight);
+  return route;
+}
+
+void read_http(const json::value& value, HttpLimits& http) {
+  const json::object& object = as_object(value, "http");
+  reject_unknown_keys(object, "http", {"header_limit", "body_limit", "read_timeout_ms", "write_timeout_ms",
+                                       "idle_timeout_ms", "max_pipelined"});
+  read_into(object, "http", "header_limit", http.header_limit);
+  read_into(object, "http", "body_limit", http.body_limit);
+  read_into(object, "http", "read_timeout_ms", http.read_timeout);
+  read_into(object, "http", "write_timeout_ms", http.write_timeout);
+  read_into(object, "http", "idle_timeout_ms", http.idle_timeout);
+  read_into(object, "http", "max_pipelined", http.max_pipelined);
+}
+
+void read_log(const json::value& value, ServiceConfig& config) {
+  const json::object& object = as_object(value, "log");
+  reject_unknown_keys(object, "log", {"level", "file"});
+  read_into(object, "log", "level", config.log_level);
+  read_into(object, "log", "file", config.log_file);
+}
+
+ServiceConfig read_config(const json::value& root) {
+  const json::object& object = as_object(root, "");
+  reject_unknown_keys(object, "", {"shm_prefix", "threads", "ring_bytes", "max_workers_per_route",
+                                   "stop_grace_ms", "log", "http", "routes"});
+  ServiceConfig config;
+  read_into(object, "", "shm_prefix", config.shm_prefix);
+  read_into(object, "", "threads", config.threads);
+  read_into(object, "", "ring_bytes", config.ring_bytes);
+  read_into(object, "", "max_workers_per_route", config.max_workers_per_route);
+  read_into(object, "", "stop_grace_ms", config.stop_grace);
+  if (const json::value* log = object.if_contains("log")) read_log(*log, config);
+  if (const json::value* http = object.if_contains("http")) read_http(*http, config.http);
+  if (const json::value* routes = object.if_contains("routes")) {
+    if (!routes->is_array()) fail("routes", "expected an array");
+    config.routes.clear();
+    const json::array& array = routes->get_array();
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      config.routes.push_back(read_route(array[i], fmt::format("routes[{}]", i)));
+    }
+  }
+  return config;
+}
+
+std::string position_of(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  const auto before = text.substr(0, offset);
+  const auto line = 1 + std::count(before.begin(), before.end(), '\n');
+  const auto line_start = before.rfind('\n');
+  const auto column = offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+  return fmt::format("line {}, column {}", line, column);
+}
+
+// Names shared-memory objects and the add-ins' attach requests, so it must be portable as part of a
+// POSIX shm name or a Windows kernel object name.
+bool is_simple_name(std::string_view name, std::size_t max_length) {
+  return !name.empty() && name.size() <= max_length && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
+  });
+}
+
+bool is_known_log_level(std::string_view level) {
+  static constexpr std::array<std::string_view, 7> kLevels{"trace", "debug", "info", "warn",
+                                                           "error", "critical", "off"};
+  return std::find(kLevels.begin(), kLevels.end(), level) != kLevels.end();
+}
+
+void validate_route(const RouteConfig& route, const std::string& key) {
+  if (!is_simple_name(route.name, 64)) {
+    fail(child(key, "name"), fmt::format("\"{}\" must be 1 to 64 letters, digits, '_', '-' or '.'", route.name));
+  }
+  if (route.port == 0) fail(child(key, "listen"), "port must be between 1 and 65535");
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(route.bind_address, ec);
+  if (ec) fail(child(key, "listen"), fmt::format("\"{}\" is not an IP address", route.bind_address));
+  if (route.mode != RouteMode::legacy && route.mode != RouteMode::http) fail(child(key, "mode"), "unknown mode");
+  if (route.request_timeout.count() <= 0) fail(child(key, "request_timeout_ms"), "must be at least 1");
+  if (route.no_worker_wait.count() < 0) fail(child(key, "no_worker_wait_ms"), "must not be negative");
+  if (route.queue_limit == 0) fail(child(key, "queue_limit"), "must be at least 1");
+  if (route.worker_in_flight == 0) fail(child(key, "worker_in_flight"), "must be at least 1");
+}
+
+void validate(const ServiceConfig& config) {
+  if (config.routes.empty()) fail("routes", "at least one route is needed");
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    const RouteConfig& route = config.routes[i];
+    const std::string key = fmt::format("routes[{}]", i);
+    validate_route(route, key);
+    for (std::size_t j = 0; j < i; ++j) {
+      if (config.routes[j].name == route.name) {
+        fail(child(key, "name"), fmt::format("\"{}\" is already the name of routes[{}]", route.name, j));
+      }
+      // One route per port for now: routing by path prefix on a shared port is not there yet.
+      if (config.routes[j].port == route.port) {
+        fail(child(key, "listen"), fmt::format("port {} is already used by route '{}'", route.port,
+                                               config.routes[j].name));
+      }
+    }
+  }
+  if (!is_simple_name(config.shm_prefix, 32)) {
+    fail("shm_prefix", fmt::format("\"{}\" must be 1 to 32 letters, digits, '_', '-' or '.'", config.shm_prefix));
+  }
+  constexpr std::uint32_t kMinRing = 64 * 1024;
+  const std::uint32_t ring = config.ring_bytes;
+  if (ring < kMinRing || (ring & (ring - 1)) != 0) {
+    fail("ring_bytes", fmt::format("must be a power of two of at least {}, got {}", kMinRing, ring));
+  }
+  if (config.max_workers_per_route == 0) fail("max_workers_per_route", "must be at least 1");
+  if (config.threads == 0 || config.threads > 256) fail("threads", "must be between 1 and 256");
+  if (config.stop_grace.count() < 0) fail("stop_grace_ms", "must not be negative");
+  if (!is_known_log_level(config.log_level)) {
+    fail("log.level", fmt::format("\"{}\" is not one of trace, debug, info, warn, error, critical, off",
+                                  config.log_level));
+  }
+  const HttpLimits& http = config.http;
+  // Below this not even an ordinary browser request fits.
+  if (http.header_limit < 1024 || http.header_limit > std::numeric_limits<std::uint32_t>::max()) {
+    fail("http.header_limit", "must be between 1024 and 4294967295");
+  }
+  if (http.read_timeout.count() <= 0) fail("http.read_timeout_ms", "must be at least 1");
+  if (http.write_timeout.count() <= 0) fail("http.write_timeout_ms", "must be at least 1");
+  if (http.idle_timeout.count() <= 0) fail("http.idle_timeout_ms", "must be at least 1");
+  if (http.max_pipelined == 0) fail("http.max_pipelined", "must be at least 1");
+}
+
+}  // namespace
+
+Expected<ListenAddress, std::string> parse_listen_address(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    return Unexpected{fmt::format("\"{}\" is not address:port", text)};
+  }
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return Unexpected{fmt::format("\"{}\": write an IPv6 address in brackets, as [::1]:3188", text)};
+  }
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(std::string{host}, ec);
+  if (ec || (address.is_v4() && bracketed)) {
+    return Unexpected{fmt::format("\"{}\" is not an IP address", host)};
+  }
+  unsigned port = 0;
+  const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || error != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
+    return Unexpected{fmt::format("\"{}\" is not a port number", port_text)};
+  }
+  return ListenAddress{std::string{host}, static_cast<std::uint16_t>(port)};
+}
+
+Expected<RouteMode, std::string> parse_route_mode(std::string_view text) {
+  if (text == "legacy") return RouteMode::legacy;
+  if (text == "http") return RouteMode::http;
+  return Unexpected{fmt::format("expected \"legacy\" or \"http\", got \"{}\"", text)};
+}
+
+Expected<ServiceConfig, std::string> parse_config_json(std::string_view text) {
+  json::parse_options options;
+  options.allow_comments = true;
+  options.allow_trailing_commas = true;
+  json::stream_parser parser{json::storage_ptr{}, options};
+  boost::system::error_code ec;
+  const std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    return Unexpected{fmt::format("{}: invalid JSON: {}", position_of(text, consumed), ec.message())};
+  }
+  try {
+    return read_config(parser.release());
+  } catch (const ConfigError& error) {
+    return Unexpected{error.message};
+  }
+}
+
+Status<std::string> apply_overrides(ServiceConfig& config, const ConfigOverrides& overrides) {
+  if (overrides.listen || overrides.mode) {
+    if (config.routes.size() != 1) {
+      return Unexpected{fmt::format("--listen and --mode apply to a single route, but the config has {} routes",
+                                    config.routes.size())};
+    }
+    RouteConfig& route = config.routes.front();
+    if (overrides.listen) {
+      auto address = parse_listen_address(*overrides.listen);
+      if (!address) return Unexpected{fmt::format("--listen: {}", address.error())};
+      route.bind_address = address->address;
+      route.port = address->port;
+    }
+    if (overrides.mode) {
+      auto mode = parse_route_mode(*overrides.mode);
+      if (!mode) return Unexpected{fmt::format("--mode: {}", mode.error())};
+      route.mode = *mode;
+    }
+  }
+  if (overrides.shm_prefix) config.shm_prefix = *overrides.shm_prefix;
+  if (overrides.log_level) config.log_level = *overrides.log_level;
+  if (overrides.log_file) config.log_file = *overrides.log_file;
+  if (overrides.threads) config.threads = *overrides.threads;
+  constexpr std::uint64_t kMaxMs = 86'400'000;
+  if (overrides.request_timeout_ms) {
+    if (*overrides.request_timeout_ms > kMaxMs) return Unexpected{std::string{"--request-timeout-ms: at most a day"}};
+    for (auto& route : config.routes) {
+      route.request_timeout = std::chrono::milliseconds{static_cast<std::int64_t>(*overrides.request_timeout_ms)};
+    }
+  }
+  if (overrides.no_worker_wait_ms) {
+    if (*overrides.no_worker_wait_ms > kMaxMs) return Unexpected{std::string{"--no-worker-wait-ms: at most a day"}};
+    for (auto& route : config.routes) {
+      route.no_worker_wait = std::chrono::milliseconds{static_cast<std::int64_t>(*overrides.no_worker_wait_ms)};
+    }
+  }
+  if (overrides.stop_grace_ms) {
+    if (*overrides.stop_grace_ms > kMaxMs) return Unexpected{std::string{"--stop-grace-ms: at most a day"}};
+    config.stop_grace = std::chrono::milliseconds{static_cast<std::int64_t>(*overrides.stop_grace_ms)};
+  }
+  return {};
+}
+
+Status<std::string> validate_config(const ServiceConfig& config) {
+  try {
+    validate(config);
+  } catch (const ConfigError& error) {
+    return Unexpected{error.message};
+  }
+  return {};
+}
+
+Expected<ServiceConfig, std::string> load_config(const std::string& path, const ConfigOverrides& overrides) {
+  ServiceConfig config;
+  if (!path.empty()) {
+    std::ifstream file{path, std::ios::binary};
+    if (!file) return Unexpected{fmt::format("{}: cannot open the config file", path)};
+    std::ostringstream text;
+    text << file.rdbuf();
+    if (file.bad()) return Unexpected{fmt::format("{}: cannot read the config file", path)};
+    auto parsed = parse_config_json(text.str());
+    if (!parsed) return Unexpected{fmt::format("{}: {}", path, parsed.error())};
+    config = std::move(*parsed);
+  }
+  if (auto applied = apply_overrides(config, overrides); !applied) return Unexpected{applied.error()};
+  if (auto valid = validate_config(config); !valid) {
+    return Unexpected{path.empty() ? valid.error() : fmt::format("{}: {}", path, valid.error())};
+  }
+  return config;
+}
+
+}  // namespace hserver::service

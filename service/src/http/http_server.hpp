@@ -1,0 +1,57 @@
+#pragma once
+/// @brief The HTTP front as main sees it: one listener per route, and a graceful stop of them all.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "config.hpp"
+#include "dispatch/request_sink.hpp"
+#include "hserver/common/expected.hpp"
+
+namespace hserver::service {
+
+class Listener;
+class SessionRegistry;
+
+/// @brief Owns the listeners. `sink` is not owned and must outlive every session's use of it: keep it
+/// alive while the io_context runs. A completion the sink still holds owns its session (socket and
+/// timers of this io_context), so destroy the sink before the io_context. Methods are meant for one
+/// thread (main, or a handler on the io_context); sessions run on the io_context's threads.
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, RequestSink& sink);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  /// @brief Binds every route of `config` (port 0 allowed: an ephemeral port) and starts accepting.
+  /// On the first failure closes what was opened and returns "cannot listen on <addr>: <why>".
+  Status<std::string> start(const ServiceConfig& config);
+
+  /// @brief Bound addresses, one per route in config order (the real port when 0 was asked for).
+  std::vector<boost::asio::ip::tcp::endpoint> local_endpoints() const;
+
+  /// @brief Closes the acceptors: no new connections. Open connections go on.
+  void stop_accepting();
+
+  /// @brief Asks every open connection to finish the answers in hand and close; calls `done` (posted to
+  /// the io_context) when none is left, or after `deadline`, when the rest are closed at once.
+  void drain(std::chrono::milliseconds deadline, std::function<void()> done);
+
+  /// @brief Open connections now.
+  std::size_t open_connections() const;
+
+ private:
+  boost::asio::io_context& io_;
+  RequestSink& sink_;
+  std::shared_ptr<SessionRegistry> registry_;
+  std::vector<std::shared_ptr<Listener>> listeners_;
+};
+
+}  // namespace hserver::service

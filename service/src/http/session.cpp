@@ -1,0 +1,401 @@
+#include "http/session.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "http/session_registry.hpp"
+
+namespace hserver::service {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+constexpr std::size_t kReadChunk = 4096;
+// After refusing a request we read and discard what the client still sends for a short while: closing
+// with unread data makes the kernel send RST, and the client could lose our answer before reading it.
+constexpr std::chrono::milliseconds kLingerTimeout{1000};
+constexpr std::size_t kLingerLimit = 1024 * 1024;
+
+const beast::error_category& http_error_category() {
+  static const beast::error_category& category = bhttp::make_error_code(bhttp::error::bad_method).category();
+  return category;
+}
+
+bool expects_continue(const HttpRequest& request) {
+  const auto expect = request[bhttp::field::expect];
+  return beast::iequals(expect, "100-continue");
+}
+
+}  // namespace
+
+Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<const RouteContext> context)
+    : socket_(std::move(socket)),
+      context_(std::move(context)),
+      read_timer_(socket_.get_executor()),
+      write_timer_(socket_.get_executor()) {
+  beast::error_code ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  remote_address_ = ec ? std::string{"unknown"} : format_endpoint(remote);
+  // Answers are small and often pipelined: they must not wait for Nagle's algorithm.
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+Session::~Session() {
+  if (context_->registry) context_->registry->remove(this);
+}
+
+void Session::start() {
+  if (context_->registry) context_->registry->add(shared_from_this());
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->maybe_read(); });
+}
+
+void Session::shutdown_gracefully() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->closed_) return;
+    self->draining_ = true;
+    self->no_more_requests_ = true;
+    // A request being read is let through; it will be answered (503 from a stopping dispatcher).
+    if (self->read_phase_ != ReadPhase::reading_request && self->pending_.empty() && !self->writing_) {
+      self->close();
+    }
+  });
+}
+
+void Session::close_now() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+}
+
+// ---- reading -------------------------------------------------------------------------------------
+
+void Session::maybe_read() {
+  if (closed_ || no_more_requests_ || read_phase_ != ReadPhase::none) return;
+  // Bound on pipelining: answers not yet written. Reading resumes once one has been written.
+  if (pending_.size() >= context_->limits.max_pipelined) return;
+  if (buffer_.size() == 0) {
+    do_await_request();
+  } else {
+    do_read_header();
+  }
+}
+
+// Waiting for the first byte is separate from reading the request so that the idle timeout and the
+// read timeout can differ, and so that no timeout runs while the client waits for an answer.
+void Session::do_await_request() {
+  read_phase_ = ReadPhase::awaiting_request;
+  socket_.async_read_some(buffer_.prepare(kReadChunk),
+                          beast::bind_front_handler(&Session::on_await_request, shared_from_this()));
+  update_idle_timer();
+}
+
+void Session::on_await_request(beast::error_code ec, std::size_t bytes) {
+  read_phase_ = ReadPhase::none;
+  if (idle_timer_armed_) cancel_read_timer();
+  if (closed_) return;
+  if (ec) {
+    if (ec == asio::error::eof) {
+      // The client will send nothing more; it may still be waiting for answers in hand.
+      no_more_requests_ = true;
+      after_writes();
+    } else {
+      close();
+    }
+    return;
+  }
+  buffer_.commit(bytes);
+  do_read_header();
+}
+
+void Session::do_read_header() {
+  parser_.emplace();
+  const auto header_limit = std::min<std::size_t>(context_->limits.header_limit,
+                                                  std::numeric_limits<std::uint32_t>::max());
+  parser_->header_limit(static_cast<std::uint32_t>(header_limit));
+  parser_->body_limit(context_->limits.body_limit);
+  read_phase_ = ReadPhase::reading_request;
+  request_started_ = Clock::now();
+  arm_read_timer(context_->limits.read_timeout);
+  bhttp::async_read_header(socket_, buffer_, *parser_,
+                           beast::bind_front_handler(&Session::on_read_header, shared_from_this()));
+}
+
+void Session::on_read_header(beast::error_code ec, std::size_t) {
+  if (closed_) return;
+  if (ec) {
+    on_read_error(ec);
+    return;
+  }
+  // Clients that ask first (curl does for large bodies) would otherwise wait a second before sending.
+  // Only when no answer is queued: an interim response must not overtake earlier answers.
+  if (!parser_->is_done() && expects_continue(parser_->get()) && pending_.empty() && !writing_) {
+    do_send_continue();
+  } else {
+    do_read_body();
+  }
+}
+
+void Session::do_send_continue() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  writing_ = true;
+  arm_write_timer();
+  asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                    beast::bind_front_handler(&Session::on_send_continue, shared_from_this()));
+}
+
+void Session::on_send_continue(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  ++write_timer_generation_;
+  write_timer_.cancel();
+  if (closed_) return;
+  if (ec) {
+    close();
+    return;
+  }
+  do_read_body();
+  do_write();
+}
+
+void Session::do_read_body() {
+  if (parser_->is_done()) {
+    on_read_body({}, 0);
+    return;
+  }
+  bhttp::async_read(socket_, buffer_, *parser_,
+                    beast::bind_front_handler(&Session::on_read_body, shared_from_this()));
+}
+
+void Session::on_read_body(beast::error_code ec, std::size_t) {
+  if (closed_) return;
+  if (ec) {
+    on_read_error(ec);
+    return;
+  }
+  cancel_read_timer();
+  read_phase_ = ReadPhase::none;
+  HttpRequest request = parser_->release();
+  parser_.reset();
+  handle_request(std::move(request));
+  maybe_read();
+}
+
+void Session::on_read_error(beast::error_code ec) {
+  read_phase_ = ReadPhase::none;
+  cancel_read_timer();
+  parser_.reset();
+  if (ec == bhttp::error::end_of_stream) {
+    no_more_requests_ = true;
+    after_writes();
+  } else if (ec == bhttp::error::header_limit) {
+    refuse(431, fmt::format("the request line and headers exceed {} bytes", context_->limits.header_limit));
+  } else if (ec == bhttp::error::body_limit) {
+    refuse(413, fmt::format("the request body exceeds {} bytes", context_->limits.body_limit));
+  } else if (ec.category() == http_error_category() && ec != bhttp::error::partial_message) {
+    refuse(400, fmt::format("malformed request: {}", ec.message()));
+  } else {
+    // The client went away mid-request (partial message, reset): nobody to answer.
+    spdlog::debug("connection {} on route '{}': read failed: {}", remote_address_, context_->route.name,
+                  ec.message());
+    close();
+  }
+}
+
+// ---- requests and answers ------------------------------------------------------------------------
+
+void Session::handle_request(HttpRequest request) {
+  Pending pending;
+  pending.sequence = next_sequence_++;
+  pending.arrived = request_started_;
+  pending.method = std::string{request.method_string()};
+  pending.response_context = ResponseContext{context_->route.mode, request.version(), request.keep_alive(),
+                                             request.method() == bhttp::verb::head};
+  if (!request.keep_alive()) no_more_requests_ = true;
+
+  const std::uint64_t sequence = pending.sequence;
+  pending_.push_back(std::move(pending));
+
+  auto converted = to_request_envelope(std::move(request), context_->route.mode, remote_address_);
+  if (!converted) {
+    on_answer(sequence, converted.error());
+    return;
+  }
+  // The id stays 0: dispatch numbers requests, and the answer carries that number back for the log.
+  RequestEnvelope envelope = std::move(converted.value());
+  // The completion may run on any thread, even inside submit(): always hop back onto our strand. It
+  // holds the session alive, and on_answer ignores answers for a connection that has closed.
+  context_->sink.submit(context_->route.name, std::move(envelope),
+                        [self = shared_from_this(), sequence](ResponseEnvelope answer) {
+                          auto executor = self->socket_.get_executor();
+                          asio::post(executor, [self = std::move(self), sequence,
+                                                answer = std::move(answer)]() mutable {
+                            self->on_answer(sequence, std::move(answer));
+                          });
+                        });
+}
+
+void Session::on_answer(std::uint64_t sequence, ResponseEnvelope answer) {
+  if (closed_) return;
+  const auto it = std::find_if(pending_.begin(), pending_.end(),
+                               [&](const Pending& p) { return p.sequence == sequence; });
+  if (it == pending_.end() || it->response) return;  // a second answer breaks the sink's contract
+  it->request_id = answer.id;
+  it->response = to_http_response(std::move(answer), it->response_context);
+  do_write();
+}
+
+void Session::refuse(std::uint16_t status, std::string_view why) {
+  spdlog::debug("connection {} on route '{}': {} {}", remote_address_, context_->route.name, status, why);
+  no_more_requests_ = true;  // after garbage the stream cannot be resynchronised
+  Pending pending;
+  pending.sequence = next_sequence_++;
+  pending.arrived = request_started_;
+  pending.method = "-";
+  // Plain-text answer whatever the route's mode: it comes from the service, not from 1C.
+  pending.response_context = ResponseContext{RouteMode::legacy, 11, false, false};
+  pending.response = to_http_response(make_error_envelope(status, why), pending.response_context);
+  pending_.push_back(std::move(pending));
+  do_write();
+}
+
+// ---- writing -------------------------------------------------------------------------------------
+
+void Session::do_write() {
+  if (writing_ || closed_ || pending_.empty() || !pending_.front().response) return;
+  Pending& front = pending_.front();
+  // Stopping: the last answer tells the client not to send more on this connection.
+  if (draining_ && pending_.size() == 1 && read_phase_ != ReadPhase::reading_request) {
+    front.response->keep_alive(false);
+  }
+  writing_ = true;
+  update_idle_timer();
+  arm_write_timer();
+  bhttp::async_write(socket_, *front.response, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+}
+
+void Session::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  ++write_timer_generation_;
+  write_timer_.cancel();
+  if (closed_) return;
+  if (ec) {
+    spdlog::debug("connection {} on route '{}': write failed: {}", remote_address_, context_->route.name,
+                  ec.message());
+    close();
+    return;
+  }
+  const Pending done = std::move(pending_.front());
+  pending_.pop_front();
+  const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - done.arrived);
+  // Id 0: answered by the front itself (refused before dispatch).
+  spdlog::debug("request {} route '{}' {} -> {} in {:.1f} ms", done.request_id, context_->route.name,
+                done.method, done.response->result_int(), elapsed.count());
+  if (done.response->need_eof()) {
+    no_more_requests_ = true;
+    do_linger();
+    return;
+  }
+  after_writes();
+}
+
+void Session::after_writes() {
+  if (closed_) return;
+  if (pending_.empty() && !writing_ && no_more_requests_ && read_phase_ != ReadPhase::reading_request) {
+    close();
+    return;
+  }
+  do_write();
+  maybe_read();
+  update_idle_timer();
+}
+
+// ---- closing -------------------------------------------------------------------------------------
+
+void Session::do_linger() {
+  beast::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  if (read_phase_ != ReadPhase::none) {
+    close();  // a read is already outstanding: it cannot be joined by a second one
+    return;
+  }
+  read_phase_ = ReadPhase::lingering;
+  arm_read_timer(kLingerTimeout);
+  discard_.resize(kReadChunk);
+  socket_.async_read_some(asio::buffer(discard_), beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+}
+
+void Session::on_linger(beast::error_code ec, std::size_t bytes) {
+  if (closed_) return;
+  lingered_bytes_ += bytes;
+  if (ec || lingered_bytes_ > kLingerLimit) {
+    close();
+    return;
+  }
+  socket_.async_read_some(asio::buffer(discard_), beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+}
+
+void Session::close() {
+  if (closed_) return;
+  closed_ = true;
+  ++read_timer_generation_;
+  ++write_timer_generation_;
+  read_timer_.cancel();
+  write_timer_.cancel();
+  beast::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  // pending_ is left alone: an aborted async_write may still refer to the front response until its
+  // handler has run. It goes with the session.
+}
+
+// ---- timers --------------------------------------------------------------------------------------
+
+void Session::arm_read_timer(std::chrono::milliseconds timeout) {
+  const std::uint64_t generation = ++read_timer_generation_;
+  idle_timer_armed_ = false;
+  read_timer_.expires_after(timeout);
+  read_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+    if (ec || generation != self->read_timer_generation_ || self->closed_) return;
+    self->on_timeout(self->read_phase_ == ReadPhase::awaiting_request ? "idle" : "read");
+  });
+}
+
+void Session::cancel_read_timer() {
+  ++read_timer_generation_;
+  idle_timer_armed_ = false;
+  read_timer_.cancel();
+}
+
+void Session::update_idle_timer() {
+  const bool wanted = !closed_ && read_phase_ == ReadPhase::awaiting_request && pending_.empty() && !writing_;
+  if (wanted && !idle_timer_armed_) {
+    arm_read_timer(context_->limits.idle_timeout);
+    idle_timer_armed_ = true;
+  } else if (!wanted && idle_timer_armed_) {
+    cancel_read_timer();
+  }
+}
+
+void Session::arm_write_timer() {
+  const std::uint64_t generation = ++write_timer_generation_;
+  write_timer_.expires_after(context_->limits.write_timeout);
+  write_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+    if (ec || generation != self->write_timer_generation_ || self->closed_) return;
+    self->on_timeout("write");
+  });
+}
+
+void Session::on_timeout(const char* what) {
+  spdlog::debug("connection {} on route '{}': {} timeout, closing", remote_address_, context_->route.name, what);
+  close();
+}
+
+}  // namespace hserver::service

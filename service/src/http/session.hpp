@@ -1,0 +1,117 @@
+#pragma once
+/// @brief One HTTP/1.1 connection: reads requests (pipelined up to HttpLimits::max_pipelined), submits
+/// each to the route's RequestSink and writes the answers back in request order.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "http/envelope_conversion.hpp"
+#include "http/route_context.hpp"
+
+namespace hserver::service {
+
+/// @brief Owned by shared_ptr: pending I/O and pending dispatch completions keep it alive, so an answer
+/// that arrives after the client has gone finds a closed session and is dropped harmlessly.
+/// Every member runs on the socket's strand; the public methods are thread-safe (they post to it).
+///
+/// Timeouts: `idle_timeout` while waiting for the first byte of a request with nothing in hand (never
+/// while the client is waiting for an answer), `read_timeout` from a request's first byte to its end,
+/// `write_timeout` per response. Malformed input gets 400/431/413 and the connection is closed after
+/// the answers before it have been written.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  /// @brief `socket` must have a strand as its executor (the listener accepts onto one).
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const RouteContext> context);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// @brief Registers with the route's registry and starts reading.
+  void start();
+  /// @brief Graceful stop: read no new request, write the answers in hand, then close.
+  void shutdown_gracefully();
+  /// @brief Closes the connection now; answers still in hand are dropped.
+  void close_now();
+
+ private:
+  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using Clock = std::chrono::steady_clock;
+
+  // A request read from this connection whose answer has not been written yet.
+  struct Pending {
+    std::uint64_t sequence = 0;  // position on this connection; identifies the completion
+    std::uint64_t request_id = 0;  // dispatch's id, from the answer; 0 when refused by the front
+    Clock::time_point arrived;
+    std::string method;
+    ResponseContext response_context;
+    std::optional<HttpResponse> response;  // set once the answer is in
+  };
+
+  enum class ReadPhase { none, awaiting_request, reading_request, lingering };
+
+  void maybe_read();
+  void do_await_request();
+  void on_await_request(boost::beast::error_code ec, std::size_t bytes);
+  void do_read_header();
+  void on_read_header(boost::beast::error_code ec, std::size_t bytes);
+  void do_send_continue();
+  void on_send_continue(boost::beast::error_code ec, std::size_t bytes);
+  void do_read_body();
+  void on_read_body(boost::beast::error_code ec, std::size_t bytes);
+  void on_read_error(boost::beast::error_code ec);
+
+  void handle_request(HttpRequest request);
+  void on_answer(std::uint64_t sequence, ResponseEnvelope answer);
+  void refuse(std::uint16_t status, std::string_view why);
+
+  void do_write();
+  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void after_writes();
+
+  void do_linger();
+  void on_linger(boost::beast::error_code ec, std::size_t bytes);
+  void close();
+
+  void arm_read_timer(std::chrono::milliseconds timeout);
+  void cancel_read_timer();
+  void update_idle_timer();
+  void arm_write_timer();
+  void on_timeout(const char* what);
+
+  boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<const RouteContext> context_;
+  std::string remote_address_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<Parser> parser_;
+  std::deque<Pending> pending_;
+  std::uint64_t next_sequence_ = 0;
+
+  boost::asio::steady_timer read_timer_;
+  boost::asio::steady_timer write_timer_;
+  // Bumped on every arm/cancel so that a timer handler already queued when its operation finished
+  // recognises itself as stale.
+  std::uint64_t read_timer_generation_ = 0;
+  std::uint64_t write_timer_generation_ = 0;
+  bool idle_timer_armed_ = false;
+
+  ReadPhase read_phase_ = ReadPhase::none;
+  bool writing_ = false;
+  bool no_more_requests_ = false;  // client said Connection: close, sent EOF, sent garbage, or we stop
+  bool draining_ = false;
+  bool closed_ = false;
+  Clock::time_point request_started_;  // first byte of the request being read
+  std::string discard_;                // linger reads land here
+  std::size_t lingered_bytes_ = 0;
+};
+
+}  // namespace hserver::service

@@ -1,0 +1,289 @@
+// Loading, overriding and validating the service configuration.
+#include "config_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+namespace hserver::service {
+namespace {
+
+ServiceConfig parsed(std::string_view text) {
+  auto config = parse_config_json(text);
+  EXPECT_TRUE(config.has_value()) << (config ? "" : config.error());
+  return config ? *config : ServiceConfig{};
+}
+
+std::string parse_error(std::string_view text) {
+  auto config = parse_config_json(text);
+  EXPECT_FALSE(config.has_value());
+  return config ? std::string{} : config.error();
+}
+
+std::string validation_error(const ServiceConfig& config) {
+  auto valid = validate_config(config);
+  EXPECT_FALSE(valid.has_value());
+  return valid ? std::string{} : valid.error();
+}
+
+TEST(Config, DefaultsAreValid) {
+  EXPECT_TRUE(validate_config(ServiceConfig{}).has_value());
+  EXPECT_TRUE(validate_config(parsed("{}")).has_value());
+}
+
+TEST(Config, FullFileWithCommentsAndTrailingCommas) {
+  const ServiceConfig config = parsed(R"({
+    // a comment
+    "shm_prefix": "test-1",
+    "threads": 4,
+    "ring_bytes": 131072,
+    "max_workers_per_route": 8,
+    "stop_grace_ms": 2500,
+    "log": {"level": "debug", "file": "hs.log"},
+    /* limits */
+    "http": {"header_limit": 8192, "body_limit": 1048576, "read_timeout_ms": 1000,
+             "write_timeout_ms": 2000, "idle_timeout_ms": 3000, "max_pipelined": 4},
+    "routes": [
+      {"name": "old", "listen": "127.0.0.1:3188", "mode": "legacy"},
+      {"name": "api", "listen": "[::1]:8080", "mode": "http", "request_timeout_ms": 1500,
+       "no_worker_wait_ms": 0, "queue_limit": 10, "worker_in_flight": 2,},
+    ],
+  })");
+  EXPECT_EQ(config.shm_prefix, "test-1");
+  EXPECT_EQ(config.threads, 4u);
+  EXPECT_EQ(config.ring_bytes, 131072u);
+  EXPECT_EQ(config.max_workers_per_route, 8u);
+  EXPECT_EQ(config.stop_grace, std::chrono::milliseconds{2500});
+  EXPECT_EQ(config.log_level, "debug");
+  EXPECT_EQ(config.log_file, "hs.log");
+  EXPECT_EQ(config.http.header_limit, 8192u);
+  EXPECT_EQ(config.http.body_limit, 1048576u);
+  EXPECT_EQ(config.http.read_timeout, std::chrono::milliseconds{1000});
+  EXPECT_EQ(config.http.write_timeout, std::chrono::milliseconds{2000});
+  EXPECT_EQ(config.http.idle_timeout, std::chrono::milliseconds{3000});
+  EXPECT_EQ(config.http.max_pipelined, 4u);
+  ASSERT_EQ(config.routes.size(), 2u);
+  EXPECT_EQ(config.routes[0].name, "old");
+  EXPECT_EQ(config.routes[0].bind_address, "127.0.0.1");
+  EXPECT_EQ(config.routes[0].port, 3188);
+  EXPECT_EQ(config.routes[0].mode, RouteMode::legacy);
+  EXPECT_EQ(config.routes[1].name, "api");
+  EXPECT_EQ(config.routes[1].bind_address, "::1");
+  EXPECT_EQ(config.routes[1].port, 8080);
+  EXPECT_EQ(config.routes[1].mode, RouteMode::http);
+  EXPECT_EQ(config.routes[1].request_timeout, std::chrono::milliseconds{1500});
+  EXPECT_EQ(config.routes[1].no_worker_wait, std::chrono::milliseconds{0});
+  EXPECT_EQ(config.routes[1].queue_limit, 10u);
+  EXPECT_EQ(config.routes[1].worker_in_flight, 2u);
+  EXPECT_TRUE(validate_config(config).has_value());
+}
+
+TEST(Config, UnknownKeysAreErrorsNamingTheKey) {
+  EXPECT_EQ(parse_error(R"({"thread": 2})"), "thread: unknown key");
+  EXPECT_EQ(parse_error(R"({"log": {"lvl": "x"}})"), "log.lvl: unknown key");
+  EXPECT_EQ(parse_error(R"({"http": {"body": 1}})"), "http.body: unknown key");
+  EXPECT_EQ(parse_error(R"({"routes": [{}, {"port": 1}]})"), "routes[1].port: unknown key");
+}
+
+TEST(Config, WrongTypesAreErrorsNamingTheKey) {
+  EXPECT_EQ(parse_error(R"({"threads": "2"})"), "threads: expected an integer");
+  EXPECT_EQ(parse_error(R"({"threads": 2.5})"), "threads: expected an integer");
+  EXPECT_EQ(parse_error(R"({"threads": -1})"), "threads: must not be negative, got -1");
+  EXPECT_EQ(parse_error(R"({"shm_prefix": 5})"), "shm_prefix: expected a string");
+  EXPECT_EQ(parse_error(R"({"log": "debug"})"), "log: expected an object");
+  EXPECT_EQ(parse_error(R"({"routes": {}})"), "routes: expected an array");
+  EXPECT_EQ(parse_error(R"({"routes": [1]})"), "routes[0]: expected an object");
+  EXPECT_EQ(parse_error(R"({"routes": [{"mode": "fast"}]})"),
+            "routes[0].mode: expected \"legacy\" or \"http\", got \"fast\"");
+  EXPECT_EQ(parse_error(R"({"routes": [{"listen": 3188}]})"), "routes[0].listen: expected a string");
+  EXPECT_EQ(parse_error(R"({"ring_bytes": 4294967296})"), "ring_bytes: must be at most 4294967295, got 4294967296");
+  EXPECT_EQ(parse_error("[]"), "config: expected an object");
+}
+
+TEST(Config, SyntaxErrorNamesLineAndColumn) {
+  const std::string error = parse_error("{\n  \"threads\": 2\n  \"x\": 1\n}");
+  EXPECT_EQ(error.rfind("line 3, column 3: invalid JSON", 0), 0u) << error;
+}
+
+TEST(Config, ListenAddressForms) {
+  auto v4 = parse_listen_address("0.0.0.0:80");
+  ASSERT_TRUE(v4.has_value());
+  EXPECT_EQ(v4->address, "0.0.0.0");
+  EXPECT_EQ(v4->port, 80);
+  auto v6 = parse_listen_address("[::]:65535");
+  ASSERT_TRUE(v6.has_value());
+  EXPECT_EQ(v6->address, "::");
+  EXPECT_EQ(v6->port, 65535);
+  EXPECT_FALSE(parse_listen_address("127.0.0.1").has_value());
+  EXPECT_FALSE(parse_listen_address("127.0.0.1:").has_value());
+  EXPECT_FALSE(parse_listen_address("127.0.0.1:65536").has_value());
+  EXPECT_FALSE(parse_listen_address("127.0.0.1:-1").has_value());
+  EXPECT_FALSE(parse_listen_address("127.0.0.1:80x").has_value());
+  EXPECT_FALSE(parse_listen_address("localhost:80").has_value());
+  EXPECT_FALSE(parse_listen_address("::1:80").has_value());
+  EXPECT_FALSE(parse_listen_address("[127.0.0.1]:80").has_value());
+}
+
+TEST(Config, ValidationRules) {
+  ServiceConfig two;
+  two.routes = {RouteConfig{}, RouteConfig{}};
+  two.routes[1].port = 3189;
+  EXPECT_EQ(validation_error(two), "routes[1].name: \"default\" is already the name of routes[0]");
+
+  two.routes[1].name = "second";
+  two.routes[1].port = 3188;
+  EXPECT_EQ(validation_error(two), "routes[1].listen: port 3188 is already used by route 'default'");
+
+  ServiceConfig zero_port;
+  zero_port.routes[0].port = 0;
+  EXPECT_EQ(validation_error(zero_port), "routes[0].listen: port must be between 1 and 65535");
+
+  ServiceConfig bad_mode;
+  bad_mode.routes[0].mode = static_cast<RouteMode>(7);
+  EXPECT_EQ(validation_error(bad_mode), "routes[0].mode: unknown mode");
+
+  ServiceConfig no_routes;
+  no_routes.routes.clear();
+  EXPECT_EQ(validation_error(no_routes), "routes: at least one route is needed");
+
+  ServiceConfig bad_name;
+  bad_name.routes[0].name = "a b";
+  EXPECT_NE(validation_error(bad_name).find("routes[0].name"), std::string::npos);
+
+  for (std::uint32_t ring : {0u, 4096u, 65535u, 65537u, 3u << 20}) {
+    ServiceConfig config;
+    config.ring_bytes = ring;
+    EXPECT_EQ(validation_error(config).rfind("ring_bytes: must be a power of two of at least 65536", 0), 0u) << ring;
+  }
+  ServiceConfig ring_ok;
+  ring_ok.ring_bytes = 64 * 1024;
+  EXPECT_TRUE(validate_config(ring_ok).has_value());
+
+  ServiceConfig threads;
+  threads.threads = 0;
+  EXPECT_EQ(validation_error(threads), "threads: must be between 1 and 256");
+
+  ServiceConfig level;
+  level.log_level = "verbose";
+  EXPECT_EQ(validation_error(level).rfind("log.level:", 0), 0u);
+
+  ServiceConfig prefix;
+  prefix.shm_prefix = "a/b";
+  EXPECT_EQ(validation_error(prefix).rfind("shm_prefix:", 0), 0u);
+
+  ServiceConfig pipelined;
+  pipelined.http.max_pipelined = 0;
+  EXPECT_EQ(validation_error(pipelined), "http.max_pipelined: must be at least 1");
+
+  ServiceConfig timeout;
+  timeout.routes[0].request_timeout = std::chrono::milliseconds{0};
+  EXPECT_EQ(validation_error(timeout), "routes[0].request_timeout_ms: must be at least 1");
+}
+
+TEST(Config, OverridesOfTheSingleRoute) {
+  ServiceConfig config;
+  ConfigOverrides overrides;
+  overrides.listen = "[::1]:4000";
+  overrides.mode = "http";
+  overrides.shm_prefix = "p";
+  overrides.log_level = "warn";
+  overrides.log_file = "f.log";
+  overrides.threads = 3;
+  overrides.request_timeout_ms = 100;
+  overrides.no_worker_wait_ms = 50;
+  ASSERT_TRUE(apply_overrides(config, overrides).has_value());
+  EXPECT_EQ(config.routes[0].bind_address, "::1");
+  EXPECT_EQ(config.routes[0].port, 4000);
+  EXPECT_EQ(config.routes[0].mode, RouteMode::http);
+  EXPECT_EQ(config.shm_prefix, "p");
+  EXPECT_EQ(config.log_level, "warn");
+  EXPECT_EQ(config.log_file, "f.log");
+  EXPECT_EQ(config.threads, 3u);
+  EXPECT_EQ(config.routes[0].request_timeout, std::chrono::milliseconds{100});
+  EXPECT_EQ(config.routes[0].no_worker_wait, std::chrono::milliseconds{50});
+}
+
+TEST(Config, ListenOverrideNeedsASingleRoute) {
+  ServiceConfig config;
+  config.routes.push_back(RouteConfig{});
+  ConfigOverrides overrides;
+  overrides.listen = "127.0.0.1:1";
+  auto applied = apply_overrides(config, overrides);
+  ASSERT_FALSE(applied.has_value());
+  EXPECT_NE(applied.error().find("single route"), std::string::npos);
+
+  ServiceConfig single;
+  overrides.listen = "nowhere";
+  applied = apply_overrides(single, overrides);
+  ASSERT_FALSE(applied.has_value());
+  EXPECT_EQ(applied.error().rfind("--listen:", 0), 0u);
+}
+
+TEST(Config, TimeoutOverridesApplyToEveryRoute) {
+  ServiceConfig config;
+  config.routes.push_back(RouteConfig{});
+  ConfigOverrides overrides;
+  overrides.request_timeout_ms = 7;
+  ASSERT_TRUE(apply_overrides(config, overrides).has_value());
+  EXPECT_EQ(config.routes[0].request_timeout, std::chrono::milliseconds{7});
+  EXPECT_EQ(config.routes[1].request_timeout, std::chrono::milliseconds{7});
+}
+
+class ConfigFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = std::filesystem::temp_directory_path() /
+            ("hserver-config-test-" + std::to_string(::getpid()) + ".json");
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+  void write(std::string_view text) { std::ofstream{path_} << text; }
+  std::filesystem::path path_;
+};
+
+TEST_F(ConfigFile, LoadsFileThenOverridesThenValidates) {
+  write(R"({"routes": [{"name": "r", "listen": "127.0.0.1:5000"}]})");
+  ConfigOverrides overrides;
+  overrides.mode = "http";
+  auto config = load_config(path_.string(), overrides);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->routes[0].name, "r");
+  EXPECT_EQ(config->routes[0].port, 5000);
+  EXPECT_EQ(config->routes[0].mode, RouteMode::http);
+}
+
+TEST_F(ConfigFile, ErrorsArePrefixedWithThePathAndAreOneLine) {
+  write(R"({"routes": [{"name": "r", "listen": "127.0.0.1:5000", "modee": "http"}]})");
+  auto config = load_config(path_.string(), {});
+  ASSERT_FALSE(config.has_value());
+  EXPECT_EQ(config.error(), path_.string() + ": routes[0].modee: unknown key");
+  EXPECT_EQ(config.error().find('\n'), std::string::npos);
+}
+
+TEST_F(ConfigFile, MissingFileIsAnError) {
+  auto config = load_config(path_.string() + ".missing", {});
+  ASSERT_FALSE(config.has_value());
+  EXPECT_NE(config.error().find("cannot open the config file"), std::string::npos);
+}
+
+TEST(ConfigExample, ShippedExampleIsValid) {
+  auto config = load_config(HSERVER_EXAMPLE_CONFIG, {});
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_FALSE(config->routes.empty());
+}
+
+TEST(ConfigNoFile, DefaultsPlusOverrides) {
+  ConfigOverrides overrides;
+  overrides.listen = "127.0.0.1:3200";
+  auto config = load_config("", overrides);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->routes[0].port, 3200);
+  overrides.threads = 0;
+  EXPECT_FALSE(load_config("", overrides).has_value());
+}
+
+}  // namespace
+}  // namespace hserver::service

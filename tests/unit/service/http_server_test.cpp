@@ -1,0 +1,617 @@
+// The real listener and sessions on 127.0.0.1 (ephemeral port), in-process, with fake RequestSinks and
+// a Beast client: keep-alive, pipelining, bad input, timeouts, late answers and the graceful stop.
+#include "http/http_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <array>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <fmt/format.h>
+
+#include "envelope_printers.hpp"
+
+namespace hserver::service {
+namespace {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+// ---- fake sinks ----------------------------------------------------------------------------------
+
+// Answers every request from a worker thread of its own, after `delay`, with `answer(request)`.
+class ThreadSink final : public RequestSink {
+ public:
+  using Answer = std::function<ResponseEnvelope(const RequestEnvelope&)>;
+  explicit ThreadSink(Answer answer, std::chrono::milliseconds delay = 0ms)
+      : answer_(std::move(answer)), delay_(delay), worker_([this] { run(); }) {}
+  ~ThreadSink() override { stop(); }
+
+  void submit(const std::string& route, RequestEnvelope request, Completion done) override {
+    std::lock_guard lock{mutex_};
+    routes_.push_back(route);
+    seen_.push_back(request);
+    jobs_.emplace_back(std::move(request), std::move(done));
+    wake_.notify_one();
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock{mutex_};
+      stopping_ = true;
+      wake_.notify_one();
+    }
+    if (worker_.joinable()) worker_.join();
+  }
+
+  std::vector<RequestEnvelope> seen() const {
+    std::lock_guard lock{mutex_};
+    return seen_;
+  }
+  std::vector<std::string> routes() const {
+    std::lock_guard lock{mutex_};
+    return routes_;
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock{mutex_};
+    for (;;) {
+      wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+      if (stopping_) return;
+      auto [request, done] = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      std::this_thread::sleep_for(delay_);
+      done(answer_(request));
+      lock.lock();
+    }
+  }
+
+  Answer answer_;
+  std::chrono::milliseconds delay_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<RequestEnvelope, Completion>> jobs_;
+  std::vector<RequestEnvelope> seen_;
+  std::vector<std::string> routes_;
+  bool stopping_ = false;
+  std::thread worker_;  // last: starts after the members it uses
+};
+
+// Holds every completion; answers only when the test says so (from the test's thread), or never.
+class HoldingSink final : public RequestSink {
+ public:
+  void submit(const std::string&, RequestEnvelope request, Completion done) override {
+    std::lock_guard lock{mutex_};
+    held_.emplace_back(std::move(request), std::move(done));
+    changed_.notify_all();
+  }
+  bool wait_for_requests(std::size_t count, std::chrono::milliseconds timeout = 5s) {
+    std::unique_lock lock{mutex_};
+    return changed_.wait_for(lock, timeout, [&] { return held_.size() >= count; });
+  }
+  std::size_t count() const {
+    std::lock_guard lock{mutex_};
+    return held_.size();
+  }
+  void answer(std::size_t index, std::string body, std::uint16_t status = 200) {
+    Completion done;
+    std::uint64_t id = 0;
+    {
+      std::lock_guard lock{mutex_};
+      done = std::move(held_.at(index).second);
+      id = held_.at(index).first.id;
+    }
+    ResponseEnvelope response;
+    response.id = id;
+    response.status = status;
+    response.body = std::move(body);
+    done(std::move(response));
+  }
+  std::string body_of(std::size_t index) const {
+    std::lock_guard lock{mutex_};
+    return held_.at(index).first.body;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::pair<RequestEnvelope, Completion>> held_;
+};
+
+// Answers inside submit(), before it returns, on the session's own thread.
+class InlineSink final : public RequestSink {
+ public:
+  void submit(const std::string&, RequestEnvelope request, Completion done) override {
+    ResponseEnvelope response;
+    response.body = "inline:" + request.body;
+    done(std::move(response));
+  }
+};
+
+ResponseEnvelope echo(const RequestEnvelope& request) {
+  ResponseEnvelope response;
+  response.id = request.id;
+  response.status = 200;
+  response.body = "echo:" + request.body;
+  return response;
+}
+
+// ---- client --------------------------------------------------------------------------------------
+
+using Response = bhttp::response<bhttp::string_body>;
+
+// A blocking-looking client whose every wait is bounded, so a server bug fails the test instead of
+// hanging it.
+class Client {
+ public:
+  explicit Client(const tcp::endpoint& endpoint) { socket_.connect(endpoint); }
+
+  void send(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes.data(), bytes.size())); }
+
+  std::optional<Response> read(bool head = false, std::chrono::milliseconds timeout = 5s) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (head) parser.skip(true);
+    std::optional<beast::error_code> result;
+    bhttp::async_read(socket_, buffer_, parser, [&](beast::error_code ec, std::size_t) { result = ec; });
+    run(timeout, result);
+    if (!result || *result) {
+      last_error_ = result ? result->message() : "timeout";
+      return std::nullopt;
+    }
+    return parser.release();
+  }
+
+  // True when the server closes the connection (EOF or reset) within `timeout` without sending more.
+  bool closed_by_server(std::chrono::milliseconds timeout = 5s) {
+    std::optional<beast::error_code> result;
+    socket_.async_read_some(asio::buffer(scratch_), [&](beast::error_code ec, std::size_t) { result = ec; });
+    run(timeout, result);
+    return result && (*result == asio::error::eof || *result == asio::error::connection_reset);
+  }
+
+  // Reads raw bytes until `needle` has been seen (for the interim 100 Continue).
+  bool read_until(std::string_view needle, std::chrono::milliseconds timeout = 5s) {
+    std::optional<beast::error_code> result;
+    asio::async_read_until(socket_, buffer_, std::string{needle},
+                           [&](beast::error_code ec, std::size_t n) {
+                             result = ec;
+                             if (!ec) buffer_.consume(n);
+                           });
+    run(timeout, result);
+    return result && !*result;
+  }
+
+  void close() {
+    beast::error_code ignored;
+    socket_.close(ignored);
+  }
+  const std::string& last_error() const { return last_error_; }
+
+ private:
+  void run(std::chrono::milliseconds timeout, const std::optional<beast::error_code>& result) {
+    io_.restart();
+    io_.run_for(timeout);
+    if (!result) {
+      beast::error_code ignored;
+      socket_.cancel(ignored);
+      io_.restart();
+      io_.run();
+    }
+  }
+
+  asio::io_context io_;
+  tcp::socket socket_{io_};
+  beast::flat_buffer buffer_;
+  std::array<char, 4096> scratch_{};
+  std::string last_error_;
+};
+
+std::string get(std::string_view target, std::string_view extra_headers = "") {
+  return fmt::format("GET {} HTTP/1.1\r\nHost: test\r\n{}\r\n", target, extra_headers);
+}
+
+// ---- fixture -------------------------------------------------------------------------------------
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  static ServiceConfig config_for(RouteMode mode) {
+    ServiceConfig config;
+    config.routes[0].name = "test-route";
+    config.routes[0].port = 0;  // ephemeral: the test asks the server which port it got
+    config.routes[0].mode = mode;
+    return config;
+  }
+
+  void start(std::unique_ptr<RequestSink> sink, ServiceConfig config) {
+    sink_ = std::move(sink);
+    io_ = std::make_unique<asio::io_context>(2);
+    server_ = std::make_unique<HttpServer>(*io_, *sink_);
+    auto started = server_->start(config);
+    ASSERT_TRUE(started.has_value()) << started.error();
+    ASSERT_EQ(server_->local_endpoints().size(), 1u);
+    endpoint_ = server_->local_endpoints()[0];
+    ASSERT_NE(endpoint_.port(), 0);
+    guard_.emplace(io_->get_executor());
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_->run(); });
+  }
+
+  void TearDown() override {
+    // Order matters: no I/O thread may run while the sink and the sessions go away.
+    guard_.reset();
+    if (io_) io_->stop();
+    for (auto& thread : threads_) thread.join();
+    if (auto* thread_sink = dynamic_cast<ThreadSink*>(sink_.get())) thread_sink->stop();
+    server_.reset();
+    // Completions a sink still holds own their sessions, whose sockets and timers need a live io_context:
+    // the sink goes first (as the Dispatcher does in main), then the io_context with queued handlers.
+    sink_.reset();
+    io_.reset();
+  }
+
+  template <class Sink>
+  Sink& sink() {
+    return dynamic_cast<Sink&>(*sink_);
+  }
+
+  std::unique_ptr<RequestSink> sink_;
+  std::unique_ptr<asio::io_context> io_;
+  std::unique_ptr<HttpServer> server_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+  std::vector<std::thread> threads_;
+  tcp::endpoint endpoint_;
+};
+
+// ---- tests ---------------------------------------------------------------------------------------
+
+TEST_F(HttpServerTest, LegacyGetRoundTripWithKeepAlive) {
+  start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::legacy));
+  Client client{endpoint_};
+
+  client.send(get("/%D0%9F%D1%80%D0%B8%D0%B2%D0%B5%D1%82/1+2&&3"));
+  auto first = client.read();
+  ASSERT_TRUE(first) << client.last_error();
+  EXPECT_EQ(first->result_int(), 200u);
+  EXPECT_EQ(first->body(), "echo:Привет/1 2+3");
+  EXPECT_EQ((*first)[bhttp::field::content_type], "text/plain; charset=utf-8");
+  EXPECT_EQ((*first)[bhttp::field::content_length], std::to_string(first->body().size()));
+  EXPECT_EQ((*first)[bhttp::field::server].substr(0, 10), "1chserver/");
+  EXPECT_TRUE(first->keep_alive());
+
+  client.send(get("/second"));  // same connection
+  auto second = client.read();
+  ASSERT_TRUE(second) << client.last_error();
+  EXPECT_EQ(second->body(), "echo:second");
+
+  const auto seen = sink<ThreadSink>().seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].mode, RouteMode::legacy);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].target, "/%D0%9F%D1%80%D0%B8%D0%B2%D0%B5%D1%82/1+2&&3");
+  EXPECT_EQ(seen[0].remote_address.rfind("127.0.0.1:", 0), 0u) << seen[0].remote_address;
+  EXPECT_EQ(seen[0].remote_address, seen[1].remote_address);  // one connection, one client port
+  EXPECT_EQ(sink<ThreadSink>().routes(), (std::vector<std::string>{"test-route", "test-route"}));
+}
+
+TEST_F(HttpServerTest, PipelinedResponsesComeBackInRequestOrder) {
+  start(std::make_unique<HoldingSink>(), config_for(RouteMode::legacy));
+  Client client{endpoint_};
+  client.send(get("/one") + get("/two") + get("/three"));  // one write, one socket
+
+  auto& holding = sink<HoldingSink>();
+  ASSERT_TRUE(holding.wait_for_requests(3));
+  // Answered last to first, from the test thread: the writes must still follow request order.
+  holding.answer(2, "3");
+  holding.answer(1, "2");
+  holding.answer(0, "1");
+  for (const char* expected : {"1", "2", "3"}) {
+    auto response = client.read();
+    ASSERT_TRUE(response) << client.last_error();
+    EXPECT_EQ(response->body(), expected);
+  }
+  EXPECT_EQ(holding.body_of(0), "one");
+  EXPECT_EQ(holding.body_of(2), "three");
+}
+
+TEST_F(HttpServerTest, ReadAheadIsBoundedByMaxPipelined) {
+  ServiceConfig config = config_for(RouteMode::legacy);
+  config.http.max_pipelined = 2;
+  start(std::make_unique<HoldingSink>(), config);
+  Client client{endpoint_};
+  client.send(get("/1") + get("/2") + get("/3") + get("/4"));
+
+  auto& holding = sink<HoldingSink>();
+  ASSERT_TRUE(holding.wait_for_requests(2));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(holding.count(), 2u) << "read past the pipelining limit";
+
+  holding.answer(0, "a");  // one answer written: one more request may be read
+  ASSERT_TRUE(client.read());
+  ASSERT_TRUE(holding.wait_for_requests(3));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(holding.count(), 3u);
+}
+
+TEST_F(HttpServerTest, GarbageRequestLineGets400AndClose) {
+  start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::legacy));
+  Client client{endpoint_};
+  client.send("THIS IS NOT HTTP\r\n\r\n");
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 400u);
+  EXPECT_EQ(response->body().rfind("Error: malformed request", 0), 0u) << response->body();
+  EXPECT_FALSE(response->keep_alive());
+  EXPECT_TRUE(client.closed_by_server());
+  EXPECT_TRUE(sink<ThreadSink>().seen().empty());
+}
+
+TEST_F(HttpServerTest, HugeHeadersGet431AndClose) {
+  start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::legacy));
+  Client client{endpoint_};
+  client.send(get("/x", "X-Big: " + std::string(32 * 1024, 'a') + "\r\n"));
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 431u);
+  EXPECT_EQ(response->body().rfind("Error: ", 0), 0u);
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(HttpServerTest, BigBodyGets413AndClose) {
+  ServiceConfig config = config_for(RouteMode::http);
+  config.http.body_limit = 1024;
+  start(std::make_unique<ThreadSink>(echo), config);
+  Client client{endpoint_};
+  client.send("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 4096\r\n\r\n" + std::string(4096, 'b'));
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 413u);
+  EXPECT_EQ(response->body(), "Error: the request body exceeds 1024 bytes");
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(HttpServerTest, ChunkedBodyOverTheLimitGets413) {
+  ServiceConfig config = config_for(RouteMode::http);
+  config.http.body_limit = 1024;
+  start(std::make_unique<ThreadSink>(echo), config);
+  Client client{endpoint_};
+  client.send("POST /u HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" + std::string(0x800, 'c') +
+              "\r\n0\r\n\r\n");
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 413u);
+}
+
+TEST_F(HttpServerTest, PostToLegacyRouteGets405AndTheConnectionStaysUsable) {
+  start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::legacy));
+  Client client{endpoint_};
+  client.send("POST /code HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nabc");
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 405u);
+  EXPECT_EQ(response->body(), "Error: method not allowed");
+  EXPECT_EQ((*response)[bhttp::field::allow], "GET, HEAD");
+
+  client.send(get("/after"));
+  auto next = client.read();
+  ASSERT_TRUE(next) << client.last_error();
+  EXPECT_EQ(next->body(), "echo:after");
+  EXPECT_EQ(sink<ThreadSink>().seen().size(), 1u);  // the POST never reached dispatch
+}
+
+TEST_F(HttpServerTest, BadPercentEncodingGets400WithTheReason) {
+  start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::legacy));
+  Client client{endpoint_};
+  client.send(get("/abc%G1"));
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 400u);
+  EXPECT_EQ(response->body(), "Error: invalid percent-encoding \"%G1\" at offset 4 of the path");
+
+  client.send(get("/%FF"));
+  auto utf = client.read();
+  ASSERT_TRUE(utf) << client.last_error();
+  EXPECT_EQ(utf->result_int(), 400u);
+  EXPECT_NE(utf->body().find("not valid UTF-8"), std::string::npos) << utf->body();
+  EXPECT_TRUE(sink<ThreadSink>().seen().empty());
+}
+
+TEST_F(HttpServerTest, HeadOnLegacyRouteHasLengthButNoBody) {
+  start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::legacy));
+  Client client{endpoint_};
+  client.send("HEAD /abc HTTP/1.1\r\nHost: t\r\n\r\n" + get("/next"));
+  auto head = client.read(/*head=*/true);
+  ASSERT_TRUE(head) << client.last_error();
+  EXPECT_EQ((*head)[bhttp::field::content_length], "8");  // "echo:abc"
+  auto next = client.read();
+  ASSERT_TRUE(next) << client.last_error();
+  EXPECT_EQ(next->body(), "echo:next");  // nothing of the HEAD body leaked into the stream
+}
+
+TEST_F(HttpServerTest, HttpRouteRoundTripWithHeadersAndBody) {
+  start(std::make_unique<ThreadSink>([](const RequestEnvelope& request) {
+          ResponseEnvelope response;
+          response.status = 201;
+          response.headers = {{"Content-Type", "application/json"}, {"X-Seen-Method", request.method}};
+          response.body = R"({"got":")" + request.body + "\"}";
+          return response;
+        }),
+        config_for(RouteMode::http));
+  Client client{endpoint_};
+  client.send("PUT /api/x?y=1 HTTP/1.1\r\nHost: t\r\nX-Dup: a\r\nX-Dup: b\r\nContent-Length: 4\r\n\r\ndata");
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 201u);
+  EXPECT_EQ((*response)[bhttp::field::content_type], "application/json");
+  EXPECT_EQ((*response)["X-Seen-Method"], "PUT");
+  EXPECT_EQ(response->body(), R"({"got":"data"})");
+
+  const auto seen = sink<ThreadSink>().seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].mode, RouteMode::http);
+  EXPECT_EQ(seen[0].target, "/api/x?y=1");
+  EXPECT_EQ(seen[0].body, "data");
+  const std::vector<Header> expected{{"Host", "t"}, {"X-Dup", "a"}, {"X-Dup", "b"}, {"Content-Length", "4"}};
+  EXPECT_EQ(seen[0].headers, expected);
+}
+
+TEST_F(HttpServerTest, ExpectContinueGetsAnInterimResponse) {
+  start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::http));
+  Client client{endpoint_};
+  client.send("POST /u HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  ASSERT_TRUE(client.read_until("HTTP/1.1 100 Continue\r\n\r\n"));
+  client.send("hello");
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->body(), "echo:hello");
+}
+
+TEST_F(HttpServerTest, CompletionInsideSubmitIsHandled) {
+  start(std::make_unique<InlineSink>(), config_for(RouteMode::legacy));
+  Client client{endpoint_};
+  client.send(get("/a") + get("/b"));
+  auto a = client.read();
+  auto b = client.read();
+  ASSERT_TRUE(a && b) << client.last_error();
+  EXPECT_EQ(a->body(), "inline:a");
+  EXPECT_EQ(b->body(), "inline:b");
+}
+
+TEST_F(HttpServerTest, ConnectionCloseFromTheClientIsHonoured) {
+  start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::legacy));
+  Client client{endpoint_};
+  client.send(get("/bye", "Connection: close\r\n"));
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_FALSE(response->keep_alive());
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(HttpServerTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
+  ServiceConfig config = config_for(RouteMode::legacy);
+  config.http.idle_timeout = 200ms;
+  start(std::make_unique<ThreadSink>(echo), config);
+  Client client{endpoint_};
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.closed_by_server(5s));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 150ms);
+}
+
+TEST_F(HttpServerTest, IdleTimeoutDoesNotRunWhileTheClientWaitsForAnAnswer) {
+  ServiceConfig config = config_for(RouteMode::legacy);
+  config.http.idle_timeout = 100ms;
+  start(std::make_unique<ThreadSink>(echo, 500ms), config);  // 1C slower than the idle timeout
+  Client client{endpoint_};
+  client.send(get("/slow"));
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->body(), "echo:slow");
+}
+
+TEST_F(HttpServerTest, SlowRequestIsCutByTheReadTimeout) {
+  ServiceConfig config = config_for(RouteMode::legacy);
+  config.http.read_timeout = 200ms;
+  start(std::make_unique<ThreadSink>(echo), config);
+  Client client{endpoint_};
+  client.send("GET /never-finished HTTP/1.1\r\nHost: t\r\n");  // no blank line
+  EXPECT_TRUE(client.closed_by_server(5s));
+  EXPECT_TRUE(sink<ThreadSink>().seen().empty());
+}
+
+TEST_F(HttpServerTest, AnswerAfterTheClientHasGoneIsHarmless) {
+  start(std::make_unique<HoldingSink>(), config_for(RouteMode::legacy));
+  auto& holding = sink<HoldingSink>();
+  {
+    Client client{endpoint_};
+    client.send(get("/lost"));
+    ASSERT_TRUE(holding.wait_for_requests(1));
+    client.close();
+  }
+  std::this_thread::sleep_for(100ms);  // let the session see the close
+  holding.answer(0, "too late");
+  std::this_thread::sleep_for(50ms);
+
+  Client next{endpoint_};  // the server is still serving
+  next.send(get("/next"));
+  ASSERT_TRUE(holding.wait_for_requests(2));
+  holding.answer(1, "fine");
+  auto response = next.read();
+  ASSERT_TRUE(response) << next.last_error();
+  EXPECT_EQ(response->body(), "fine");
+}
+
+TEST_F(HttpServerTest, NeverAnsweringSinkDoesNotBlockTheStop) {
+  start(std::make_unique<HoldingSink>(), config_for(RouteMode::legacy));
+  Client client{endpoint_};
+  client.send(get("/forever"));
+  ASSERT_TRUE(sink<HoldingSink>().wait_for_requests(1));
+
+  std::promise<void> drained;
+  server_->stop_accepting();
+  const auto started = std::chrono::steady_clock::now();
+  server_->drain(300ms, [&] { drained.set_value(); });
+  ASSERT_EQ(drained.get_future().wait_for(5s), std::future_status::ready);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 250ms);  // waited for the deadline
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(HttpServerTest, DrainWritesTheAnswerInHandThenCloses) {
+  start(std::make_unique<HoldingSink>(), config_for(RouteMode::legacy));
+  Client idle{endpoint_};
+  Client busy{endpoint_};
+  busy.send(get("/work"));
+  auto& holding = sink<HoldingSink>();
+  ASSERT_TRUE(holding.wait_for_requests(1));
+
+  std::promise<void> drained;
+  server_->stop_accepting();
+  server_->drain(5s, [&] { drained.set_value(); });
+  EXPECT_TRUE(idle.closed_by_server());  // nothing in hand: closed at once
+
+  holding.answer(0, "done");
+  auto response = busy.read();
+  ASSERT_TRUE(response) << busy.last_error();
+  EXPECT_EQ(response->body(), "done");
+  EXPECT_FALSE(response->keep_alive());
+  EXPECT_TRUE(busy.closed_by_server());
+  EXPECT_EQ(drained.get_future().wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(server_->open_connections(), 0u);
+
+  // No new connections after stop_accepting().
+  tcp::socket probe{*io_};
+  beast::error_code ec;
+  probe.connect(endpoint_, ec);
+  EXPECT_TRUE(ec) << "connected after stop_accepting()";
+}
+
+TEST_F(HttpServerTest, BusyPortIsAClearError) {
+  start(std::make_unique<InlineSink>(), config_for(RouteMode::legacy));
+  ServiceConfig same = config_for(RouteMode::legacy);
+  same.routes[0].port = endpoint_.port();
+  HttpServer second{*io_, *sink_};
+  auto started = second.start(same);
+  ASSERT_FALSE(started.has_value());
+  EXPECT_EQ(started.error(), fmt::format("cannot listen on 127.0.0.1:{}: Address already in use", endpoint_.port()));
+}
+
+}  // namespace
+}  // namespace hserver::service
