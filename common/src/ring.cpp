@@ -27,6 +27,7 @@ Expected<std::uint64_t, RingError> RingWriter::free_bytes() const noexcept {
 }
 
 void RingWriter::copy_in(std::uint64_t position, const void* source, std::uint64_t bytes) noexcept {
+  if (bytes == 0) return;  // an empty payload may come with a null pointer
   const std::uint64_t offset = position & (capacity_ - 1);
   const std::uint64_t first = std::min(bytes, capacity_ - offset);
   std::memcpy(data_ + offset, source, static_cast<std::size_t>(first));
@@ -54,6 +55,7 @@ Expected<std::uint64_t, RingError> RingReader::available() const noexcept {
 }
 
 void RingReader::copy_out(std::uint64_t position, void* target, std::uint64_t bytes) const noexcept {
+  if (bytes == 0) return;
   const std::uint64_t offset = position & (capacity_ - 1);
   const std::uint64_t first = std::min(bytes, capacity_ - offset);
   std::memcpy(target, data_ + offset, static_cast<std::size_t>(first));

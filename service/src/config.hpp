@@ -28,7 +28,7 @@ struct RouteConfig {
 
 /// @brief Limits applied to every HTTP connection.
 struct HttpLimits {
-  std::size_t header_limit = 16 * 1024;              ///< request line + headers: 431 beyond it
+  std::size_t header_limit = 64 * 1024;  ///< request line + headers: 431 beyond it (legacy code travels in the path)
   std::uint64_t body_limit = 64ull * 1024 * 1024;     ///< request body: 413 beyond it
   milliseconds read_timeout{30'000};                  ///< to read one whole request once it has begun
   milliseconds write_timeout{30'000};                 ///< to write one response

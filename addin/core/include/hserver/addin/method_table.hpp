@@ -69,13 +69,32 @@ struct MethodDef {
   bool has_return = false;
   Expected<Value, Error> (*call)(Core& core, std::span<const Value> args);
 
-  std::u16string_view name(NameAlias alias) const noexcept {
-    return alias == NameAlias::russian ? russian : english;
-  }
+  std::u16string_view name(NameAlias alias) const noexcept { return alias == NameAlias::russian ? russian : english; }
 };
 
 /// @brief The table of everything the add-in object exposes. Indices are stable for the life of the
 /// process and are what the binding hands to 1C (FindProp / FindMethod results).
+///
+/// Properties (read-only): Порт/Port (number, 0 when detached), Подключен/Attached (Булево),
+/// Маршрут/Route (string, "" when detached), Версия/Version, ПоследняяОшибка/LastError (strings).
+///
+/// Methods and their argument rules:
+/// - Запустить(Порт) / Start(Port): a number (or digit string) 1-65535 -> Core::start_on_port.
+/// - ПодключитьМаршрут(Имя) / AttachRoute(Name): a non-empty string -> Core::attach_route.
+/// - Остановить() / Stop() -> Core::stop.
+/// - ВернутьРезультат(Текст, ИдЗапроса = Неопределено) / ReturnResult(Text, RequestId): Text is sent
+///   as is; numbers and Булево are written plainly ("12.5", "true"), ДвоичныеДанные as bytes,
+///   Неопределено as "". RequestId Неопределено or "" means the oldest delivered request.
+/// - ПолучитьЗапрос(ИдЗапроса) / GetRequest(RequestId) -> JSON text (request_to_json).
+/// - ПолучитьТелоЗапроса(ИдЗапроса) / GetRequestBody(RequestId) -> ДвоичныеДанные.
+/// - ОтправитьОтвет(ИдЗапроса, КодСостояния, Заголовки = Неопределено, Тело = Неопределено) /
+///   SendResponse(RequestId, StatusCode, Headers, Body): status 100-599; Headers as parse_headers_json;
+///   Body as ВернутьРезультат's Text (a string goes as UTF-8, ДвоичныеДанные as bytes).
+/// - ОжидатьЗапрос(ТаймаутСекунд) / WaitRequest(TimeoutSeconds): a non-negative number, fractions
+///   allowed -> the request id (request_id_value) or Неопределено on timeout. Raises when detached, so
+///   that a pull loop in 1C code cannot spin on an object that will never receive anything.
+/// Request ids are accepted as any integer number, an integral double, or a string of digits
+/// (to_request_id).
 class MethodTable {
  public:
   /// @brief The single table (built once, thread-safe initialisation, never destroyed before exit).

@@ -1,0 +1,230 @@
+#include "hserver/host/handlers.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <stdexcept>
+
+#include <boost/json.hpp>
+// The host's one translation unit that compiles Boost.JSON (header-only mode needs exactly one).
+#include <boost/json/src.hpp>
+
+namespace hserver::host {
+namespace {
+
+constexpr std::string_view kSource = "1CHServer";
+constexpr std::string_view kLegacyEvent = "Execute";
+constexpr std::string_view kHttpEvent = "Request";
+
+void complain(std::string_view what, const CallResult& result) {
+  std::cerr << "1c-host-emulator: " << what << " failed: " << result.error_text() << std::endl;
+}
+
+/// What 1C code gets from Число(Данные): an integer that fits 32 bits travels as I4, a larger one as R8.
+std::optional<Value> number_from_text(const std::string& text) {
+  std::uint64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  if (id <= static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max())) {
+    return Value{static_cast<std::int32_t>(id)};
+  }
+  return Value{static_cast<double>(id)};
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string json_string(const boost::json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+std::string header_value(const boost::json::object& request, std::string_view name) {
+  const auto* headers = request.if_contains("headers");
+  if (headers == nullptr || !headers->is_array()) return {};
+  for (const auto& pair : headers->get_array()) {
+    if (!pair.is_array() || pair.get_array().size() != 2) continue;
+    const auto& items = pair.get_array();
+    if (items[0].is_string() && items[1].is_string() && iequals(items[0].get_string(), name)) {
+      return std::string(items[1].get_string());
+    }
+  }
+  return {};
+}
+
+/// The common shape of the answering handlers; subclasses decide the answers.
+class AnsweringHandler : public Handler {
+ public:
+  bool on_event(Session& session, const ExternalEvent& event) override {
+    if (event.source != kSource) {
+      std::cerr << "1c-host-emulator: ignoring an event from " << event.source << std::endl;
+      return false;
+    }
+    if (event.name == kLegacyEvent) {
+      // The original protocol: ВернутьРезультат(Результат) answers the oldest request.
+      const CallResult result = session.call(u"ВернутьРезультат", {Value{legacy_answer(event.data)}});
+      if (!result.ok()) complain("ВернутьРезультат", result);
+      return result.ok();
+    }
+    if (event.name == kHttpEvent) {
+      // 1C code passes Данные (the id as text) straight to ПолучитьЗапрос, then works with Число(Данные).
+      const CallResult request = session.call(u"ПолучитьЗапрос", {Value{event.data}});
+      if (!request.ok()) {
+        complain("ПолучитьЗапрос", request);
+        return false;
+      }
+      const auto id = number_from_text(event.data);
+      if (!id) {
+        std::cerr << "1c-host-emulator: the Request event data is not an id: " << event.data << std::endl;
+        return false;
+      }
+      return answer_http(session, *id, parse(request.value));
+    }
+    std::cerr << "1c-host-emulator: ignoring event " << event.name << std::endl;
+    return false;
+  }
+
+  bool on_pulled(Session& session, const Value& request_id) override {
+    const CallResult request = session.call(u"GetRequest", {request_id});
+    if (!request.ok()) {
+      complain("GetRequest", request);
+      return false;
+    }
+    const boost::json::object json = parse(request.value);
+    if (json_string(json, "mode") == "legacy") {
+      const CallResult result =
+          session.call(u"ReturnResult", {Value{legacy_answer(json_string(json, "body"))}, request_id});
+      if (!result.ok()) complain("ReturnResult", result);
+      return result.ok();
+    }
+    return answer_http(session, request_id, json);
+  }
+
+ protected:
+  virtual std::string legacy_answer(const std::string& code) = 0;
+  virtual bool answer_http(Session& session, const Value& id, const boost::json::object& request) = 0;
+
+  static bool send(Session& session, const Value& id, std::int32_t status, const boost::json::object& headers,
+                   Value body) {
+    const CallResult result =
+        session.call(u"ОтправитьОтвет", {id, Value{status}, Value{boost::json::serialize(headers)}, std::move(body)});
+    if (!result.ok()) complain("ОтправитьОтвет", result);
+    return result.ok();
+  }
+
+ private:
+  static boost::json::object parse(const Value& value) {
+    const auto* text = std::get_if<std::string>(&value);
+    if (text == nullptr) {
+      std::cerr << "1c-host-emulator: ПолучитьЗапрос returned " << describe(value) << ", not a string" << std::endl;
+      return {};
+    }
+    boost::system::error_code ec;
+    auto json = boost::json::parse(*text, ec);
+    if (ec || !json.is_object()) {
+      std::cerr << "1c-host-emulator: ПолучитьЗапрос returned invalid JSON: " << *text << std::endl;
+      return {};
+    }
+    return std::move(json.get_object());
+  }
+};
+
+class EchoHandler final : public AnsweringHandler {
+ protected:
+  std::string legacy_answer(const std::string& code) override { return code; }
+
+  bool answer_http(Session& session, const Value& id, const boost::json::object& request) override {
+    const CallResult body = session.call(u"получитьтелозапроса", {id});  // any case works, as in 1C
+    if (!body.ok()) {
+      complain("ПолучитьТелоЗапроса", body);
+      return false;
+    }
+    std::string content_type = header_value(request, "Content-Type");
+    if (content_type.empty()) content_type = "application/octet-stream";
+    boost::json::object headers;
+    headers["Content-Type"] = content_type;
+    headers["X-Echo-Method"] = json_string(request, "method");
+    return send(session, id, 200, headers, body.value);
+  }
+};
+
+class CannedHandler final : public AnsweringHandler {
+ public:
+  explicit CannedHandler(std::map<std::string, std::string> answers) : answers_(std::move(answers)) {}
+
+ protected:
+  std::string legacy_answer(const std::string& code) override {
+    const auto it = answers_.find(code);
+    return it != answers_.end() ? it->second : "Error: unknown request";
+  }
+
+  bool answer_http(Session& session, const Value& id, const boost::json::object& request) override {
+    boost::json::object headers;
+    headers["Content-Type"] = "text/plain; charset=utf-8";
+    const auto it = answers_.find(json_string(request, "path"));
+    if (it == answers_.end()) return send(session, id, 404, headers, Value{std::string("Error: unknown request")});
+    return send(session, id, 200, headers, Value{it->second});
+  }
+
+ private:
+  std::map<std::string, std::string> answers_;
+};
+
+class StallHandler final : public Handler {
+ public:
+  bool on_event(Session&, const ExternalEvent& event) override {
+    std::cerr << "1c-host-emulator: stalling on " << event.name << " " << event.data << std::endl;
+    return false;
+  }
+  bool on_pulled(Session&, const Value& id) override {
+    std::cerr << "1c-host-emulator: stalling on request " << describe(id) << std::endl;
+    return false;
+  }
+};
+
+class CrashHandler final : public Handler {
+ public:
+  [[noreturn]] bool on_event(Session&, const ExternalEvent&) override { crash(); }
+  [[noreturn]] bool on_pulled(Session&, const Value&) override { crash(); }
+
+ private:
+  [[noreturn]] static void crash() {
+    std::fputs("1c-host-emulator: crash handler: aborting with a request in hand\n", stderr);
+    std::abort();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Handler> make_handler(std::string_view kind, std::map<std::string, std::string> canned_answers) {
+  if (kind == "echo") return std::make_unique<EchoHandler>();
+  if (kind == "canned") return std::make_unique<CannedHandler>(std::move(canned_answers));
+  if (kind == "stall") return std::make_unique<StallHandler>();
+  if (kind == "crash") return std::make_unique<CrashHandler>();
+  throw std::invalid_argument("unknown handler " + std::string(kind) + " (echo, canned, stall, crash)");
+}
+
+std::map<std::string, std::string> load_canned_answers(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error("cannot read the canned answers file " + path);
+  std::map<std::string, std::string> answers;
+  std::string line;
+  while (std::getline(file, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::size_t tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    answers[line.substr(0, tab)] = line.substr(tab + 1);
+  }
+  return answers;
+}
+
+}  // namespace hserver::host

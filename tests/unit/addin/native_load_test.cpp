@@ -1,0 +1,268 @@
+// The built lib1chserver_addin.so, loaded through the 1C host emulator exactly as 1C loads it: exports,
+// vtable slots, tVariant arguments and results, the memory ledger. No service runs: the object stays
+// detached and every call that needs one fails the way 1C code would see it.
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "hserver/host/session.hpp"
+#include "hserver/host/text.hpp"
+
+#ifndef HSERVER_ADDIN_SO
+#error "HSERVER_ADDIN_SO must name the add-in library under test"
+#endif
+
+namespace hserver::host {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Flips the case of every Latin and Cyrillic letter: "Порт" -> "пОРТ", as careless 1C code might.
+std::u16string odd_case(std::u16string_view name) {
+  std::u16string out(name);
+  for (auto& c : out) {
+    if (c >= u'a' && c <= u'z')
+      c = static_cast<char16_t>(c - 0x20);
+    else if (c >= u'A' && c <= u'Z')
+      c = static_cast<char16_t>(c + 0x20);
+    else if (c >= 0x0430 && c <= 0x044F)
+      c = static_cast<char16_t>(c - 0x20);
+    else if (c >= 0x0410 && c <= 0x042F)
+      c = static_cast<char16_t>(c + 0x20);
+    else if (c == 0x0451)
+      c = 0x0401;
+    else if (c == 0x0401)
+      c = 0x0451;
+  }
+  return out;
+}
+
+struct Name {
+  std::u16string_view english;
+  std::u16string_view russian;
+};
+
+// Written from the product spec, not from the add-in's table, so a renamed entry fails here.
+constexpr Name kProperties[] = {
+    {u"Port", u"Порт"},      {u"Attached", u"Подключен"},        {u"Route", u"Маршрут"},
+    {u"Version", u"Версия"}, {u"LastError", u"ПоследняяОшибка"},
+};
+
+struct MethodShape {
+  Name name;
+  long params;
+  bool has_return;
+};
+constexpr MethodShape kMethods[] = {
+    {{u"Start", u"Запустить"}, 1, false},
+    {{u"AttachRoute", u"ПодключитьМаршрут"}, 1, false},
+    {{u"Stop", u"Остановить"}, 0, false},
+    {{u"ReturnResult", u"ВернутьРезультат"}, 2, false},
+    {{u"GetRequest", u"ПолучитьЗапрос"}, 1, true},
+    {{u"GetRequestBody", u"ПолучитьТелоЗапроса"}, 1, true},
+    {{u"SendResponse", u"ОтправитьОтвет"}, 4, false},
+    {{u"WaitRequest", u"ОжидатьЗапрос"}, 1, true},
+};
+
+std::string violations_text(const Session& session) {
+  std::string text;
+  for (const auto& v : const_cast<Session&>(session).violations().list()) text += v + "\n";
+  return text;
+}
+
+class NativeAddin : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // A prefix of our own: a service running on this machine must not answer the test.
+    prefix_ = "hsut" + std::to_string(getpid());
+    ::setenv("HSERVER_SHM_PREFIX", prefix_.c_str(), 1);
+    session_ = std::make_unique<Session>(SessionOptions{.addin_path = HSERVER_ADDIN_SO});
+  }
+
+  void TearDown() override {
+    session_->close();
+    EXPECT_TRUE(session_->violations().empty()) << violations_text(*session_);
+    EXPECT_EQ(session_->ledger().live_blocks(), 0u);
+  }
+
+  Session& s() { return *session_; }
+
+  std::string prefix_;
+  std::unique_ptr<Session> session_;
+};
+
+TEST_F(NativeAddin, ExportsAndRegistration) {
+  ASSERT_EQ(s().class_names().size(), 1u);
+  EXPECT_EQ(s().class_names()[0], u"HServer");
+  EXPECT_EQ(s().capabilities_answer(), 3);
+  EXPECT_EQ(s().attach_type(), std::optional<int>{abi::kCanAttachAny});
+  EXPECT_EQ(s().extension_name(), u"1CHServer");
+  EXPECT_EQ(s().object().get_info(), 2000);
+  // RegisterExtensionAs, and every name below, went through AllocMemory and was freed by the host.
+  EXPECT_GE(s().ledger().total_allocations(), 1u);
+}
+
+TEST_F(NativeAddin, EveryPropertyByBothNamesInOddCase) {
+  EXPECT_EQ(s().object().get_n_props(), static_cast<long>(std::size(kProperties)));
+  for (const auto& p : kProperties) {
+    const long by_english = s().object().find_prop(odd_case(p.english));
+    const long by_russian = s().object().find_prop(odd_case(p.russian));
+    EXPECT_GE(by_english, 0) << to_utf8_lossy(p.english);
+    EXPECT_EQ(by_english, by_russian) << to_utf8_lossy(p.russian);
+    EXPECT_EQ(s().object().get_prop_name(by_english, 0), std::u16string(p.english));
+    EXPECT_EQ(s().object().get_prop_name(by_english, 1), std::u16string(p.russian));
+    EXPECT_TRUE(s().object().is_prop_readable(by_english));
+    EXPECT_FALSE(s().object().is_prop_writable(by_english));
+  }
+  EXPECT_EQ(s().object().find_prop(u"НетТакого"), -1);
+  EXPECT_EQ(s().object().get_prop_name(99, 0), std::nullopt);
+}
+
+TEST_F(NativeAddin, EveryMethodByBothNamesInOddCaseWithItsShape) {
+  EXPECT_EQ(s().object().get_n_methods(), static_cast<long>(std::size(kMethods)));
+  for (const auto& m : kMethods) {
+    const long by_english = s().object().find_method(odd_case(m.name.english));
+    const long by_russian = s().object().find_method(odd_case(m.name.russian));
+    EXPECT_GE(by_english, 0) << to_utf8_lossy(m.name.english);
+    EXPECT_EQ(by_english, by_russian) << to_utf8_lossy(m.name.russian);
+    EXPECT_EQ(s().object().get_method_name(by_english, 0), std::u16string(m.name.english));
+    EXPECT_EQ(s().object().get_method_name(by_english, 1), std::u16string(m.name.russian));
+    EXPECT_EQ(s().object().get_n_params(by_english), m.params) << to_utf8_lossy(m.name.english);
+    EXPECT_EQ(s().object().has_ret_val(by_english), m.has_return) << to_utf8_lossy(m.name.english);
+  }
+  EXPECT_EQ(s().object().find_method(u"Выполнить"), -1);
+}
+
+TEST_F(NativeAddin, DefaultValuesOfOptionalParameters) {
+  const long return_result = s().object().find_method(u"ВернутьРезультат");
+  EXPECT_EQ(s().object().get_param_def_value(return_result, 0), std::nullopt);  // Текст is required
+  EXPECT_EQ(s().object().get_param_def_value(return_result, 1), std::optional<Value>{Value{}});
+  const long send = s().object().find_method(u"SendResponse");
+  EXPECT_EQ(s().object().get_param_def_value(send, 0), std::nullopt);
+  EXPECT_EQ(s().object().get_param_def_value(send, 1), std::nullopt);
+  EXPECT_EQ(s().object().get_param_def_value(send, 2), std::optional<Value>{Value{}});
+  EXPECT_EQ(s().object().get_param_def_value(send, 3), std::optional<Value>{Value{}});
+  EXPECT_EQ(s().object().get_param_def_value(send, 4), std::nullopt);
+}
+
+TEST_F(NativeAddin, PropertiesWhenDetached) {
+  const auto port = s().get(u"ПОРТ");
+  ASSERT_TRUE(port.ok()) << port.error_text();
+  EXPECT_EQ(port.value, Value{std::int32_t{0}});  // a number, I4
+  EXPECT_EQ(s().get(u"attached").value, Value{false});
+  EXPECT_EQ(s().get(u"Маршрут").value, Value{std::string()});
+  const auto version = s().get(u"версия");
+  ASSERT_TRUE(std::holds_alternative<std::string>(version.value)) << describe(version.value);
+  EXPECT_FALSE(std::get<std::string>(version.value).empty());
+  EXPECT_TRUE(std::holds_alternative<std::string>(s().get(u"LastError").value));
+}
+
+TEST_F(NativeAddin, PropertiesAreReadOnly) {
+  const long port = s().object().find_prop(u"Port");
+  const auto result = s().object().set_prop_val(port, Value{std::int32_t{1}});
+  EXPECT_TRUE(result.raised());
+}
+
+TEST_F(NativeAddin, StartWithoutAServiceFailsWithAClearError) {
+  const auto started = s().call(u"запустить", {Value{std::int32_t{3188}}});
+  ASSERT_TRUE(started.raised());
+  ASSERT_EQ(started.errors.size(), 1u);
+  const AddErrorRecord& error = started.errors[0];
+  EXPECT_EQ(error.code, 1006);  // ADDIN_E_FAIL
+  EXPECT_EQ(error.source, "1CHServer");
+  EXPECT_NE(error.scode, 0) << "a zero scode would not raise an exception in 1C code";
+  EXPECT_GT(error.description.size(), 10u) << error.description;
+  EXPECT_EQ(s().get(u"Подключен").value, Value{false});
+  EXPECT_EQ(s().get(u"ПоследняяОшибка").value, Value{error.description});
+}
+
+TEST_F(NativeAddin, AttachRouteWithoutAServiceFails) {
+  const auto attached = s().call(u"AttachRoute", {Value{std::string("маршрут")}});
+  EXPECT_TRUE(attached.raised());
+  EXPECT_FALSE(attached.error_text().empty());
+}
+
+TEST_F(NativeAddin, AnsweringWhenDetachedFails) {
+  EXPECT_TRUE(s().call(u"ВернутьРезультат", {Value{std::string("ответ")}}).raised());
+  EXPECT_TRUE(s().call(u"ReturnResult", {Value{std::string("ответ")}, Value{std::string("5")}}).raised());
+  const auto request = s().call(u"ПолучитьЗапрос", {Value{std::string("5")}});
+  ASSERT_TRUE(request.raised());
+  EXPECT_NE(request.error_text().find('5'), std::string::npos) << request.error_text();
+  EXPECT_TRUE(s().call(u"GetRequestBody", {Value{std::uint64_t{5}}}).raised());
+  EXPECT_TRUE(s().call(u"ОтправитьОтвет", {Value{std::int32_t{5}}, Value{std::int32_t{200}}}).raised());
+  EXPECT_TRUE(s().call(u"SendResponse", {Value{5.0}, Value{std::int32_t{200}}, Value{std::string(R"({"X-A":"1"})")},
+                                         Value{Blob{"body"}}})
+                  .raised());
+}
+
+TEST_F(NativeAddin, WaitRequestWhenDetachedRaisesAtOnce) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto waited = s().call(u"ОжидатьЗапрос", {Value{0.5}});
+  EXPECT_TRUE(waited.raised());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 400ms);
+}
+
+TEST_F(NativeAddin, BadArgumentsRaiseWithTheParameterNamed) {
+  const auto text_port = s().call(u"Start", {Value{std::string("порт")}});
+  ASSERT_TRUE(text_port.raised());
+  EXPECT_NE(text_port.error_text().find("Порт"), std::string::npos) << text_port.error_text();
+  EXPECT_TRUE(s().call(u"Start", {Value{std::int32_t{0}}}).raised());
+  EXPECT_TRUE(s().call(u"SendResponse", {Value{std::int32_t{1}}, Value{std::int32_t{42}}}).raised());
+  // Missing a required argument: the host (as 1C) refuses before calling.
+  EXPECT_TRUE(s().call(u"Start").raised());
+  EXPECT_TRUE(s().call(u"Stop", {Value{std::int32_t{1}}}).raised());
+}
+
+TEST_F(NativeAddin, StopWhenDetachedIsHarmless) {
+  EXPECT_TRUE(s().call(u"остановить").ok());
+  EXPECT_TRUE(s().call_proc(u"Stop").ok());
+}
+
+TEST_F(NativeAddin, FunctionCalledAsProcedureAndProcedureAsFunction) {
+  // 1C code may call a function as a procedure: the value is dropped, the error still raised.
+  EXPECT_TRUE(s().call_proc(u"ПолучитьЗапрос", {Value{std::int32_t{1}}}).raised());
+  // CallAsFunc on a procedure is refused with an error, not a crash.
+  const long stop = s().object().find_method(u"Stop");
+  EXPECT_TRUE(s().object().call_as_func(stop, {}).raised());
+}
+
+TEST_F(NativeAddin, OutOfRangeIndicesAreRefused) {
+  EXPECT_EQ(s().object().get_n_params(-1), 0);
+  EXPECT_FALSE(s().object().has_ret_val(1000));
+  EXPECT_TRUE(s().object().call_as_proc(1000, {}).raised());
+  EXPECT_TRUE(s().object().get_prop_val(-5).raised());
+  EXPECT_EQ(s().object().get_method_name(0, 7), std::nullopt);
+}
+
+TEST(NativeAddinObjects, TwoObjectsAtOnce) {
+  Session first({.addin_path = HSERVER_ADDIN_SO});
+  Session second({.addin_path = HSERVER_ADDIN_SO});
+  EXPECT_EQ(first.get(u"Порт").value, Value{std::int32_t{0}});
+  EXPECT_EQ(second.get(u"Port").value, Value{std::int32_t{0}});
+  first.close();
+  EXPECT_EQ(second.get(u"Attached").value, Value{false});
+  second.close();
+  EXPECT_TRUE(first.violations().empty()) << violations_text(first);
+  EXPECT_TRUE(second.violations().empty()) << violations_text(second);
+}
+
+TEST(NativeAddinObjects, UnknownClassIsRefused) {
+  EXPECT_THROW(Session({.addin_path = HSERVER_ADDIN_SO, .class_name = u"Other"}), std::runtime_error);
+}
+
+TEST(NativeAddinObjects, MissingLibraryIsAClearError) {
+  try {
+    Session session({.addin_path = "/nonexistent/lib1chserver_addin.so"});
+    FAIL() << "loaded a library that does not exist";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace hserver::host
