@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 class Failures : public ServiceFixture {};
 
 TEST_F(Failures, NoAddinAttachedGives503AfterTheWait) {
-  start_service({.no_worker_wait_ms = 300});
+  start_service(ServiceOptions().with_no_worker_wait_ms(300));
   const auto started = std::chrono::steady_clock::now();
   auto reply = get("/code");
   const auto waited = std::chrono::steady_clock::now() - started;
@@ -27,7 +27,7 @@ TEST_F(Failures, NoAddinAttachedGives503AfterTheWait) {
 }
 
 TEST_F(Failures, RequestWaitingForAFirstAddinIsServedWhenOneAttaches) {
-  start_service({.no_worker_wait_ms = 8000});
+  start_service(ServiceOptions().with_no_worker_wait_ms(8000));
   auto reply = std::async(std::launch::async, [&] { return get("/early", 20s); });
   std::this_thread::sleep_for(300ms);
   start_host();
@@ -37,8 +37,8 @@ TEST_F(Failures, RequestWaitingForAFirstAddinIsServedWhenOneAttaches) {
 }
 
 TEST_F(Failures, StalledHandlerGives504AtTheDeadline) {
-  start_service({.request_timeout_ms = 700});
-  start_host({.handler = "stall"});
+  start_service(ServiceOptions().with_request_timeout_ms(700));
+  start_host(HostOptions().with_handler("stall"));
   const auto started = std::chrono::steady_clock::now();
   auto reply = get("/Пауза()");
   const auto waited = std::chrono::steady_clock::now() - started;
@@ -50,7 +50,7 @@ TEST_F(Failures, StalledHandlerGives504AtTheDeadline) {
 
 TEST_F(Failures, StopWithARequestInHandGivesAnErrorResponse) {
   start_service();
-  auto& host = start_host({.handler = "stall"});
+  auto& host = start_host(HostOptions().with_handler("stall"));
   auto reply = std::async(std::launch::async, [&] { return get("/held", 20s); });
   std::this_thread::sleep_for(500ms);  // the stalled handler now holds the request
   host.signal(SIGTERM);                // the host calls Остановить() and exits
@@ -61,8 +61,8 @@ TEST_F(Failures, StopWithARequestInHandGivesAnErrorResponse) {
 }
 
 TEST_F(Failures, KilledHostDoesNotTakeTheServiceDown) {
-  start_service({.no_worker_wait_ms = 5000});
-  auto& crashing = start_host({.handler = "crash"});
+  start_service(ServiceOptions().with_no_worker_wait_ms(5000));
+  auto& crashing = start_host(HostOptions().with_handler("crash"));
   auto reply = get("/boom", 20s);
   // The host had taken the request when it died: an error, never a silent second execution.
   EXPECT_EQ(reply.status, 502) << reply.error << reply.body;
@@ -89,8 +89,8 @@ TEST_F(Failures, BadPercentEncodingIs400WithTheReason) {
 }
 
 TEST_F(Failures, SigtermAnswersTheRequestInHandAndRemovesSharedMemory) {
-  start_service({.extra_args = {"--stop-grace-ms", "500"}});
-  start_host({.handler = "stall"});
+  start_service(ServiceOptions().with_args({"--stop-grace-ms", "500"}));
+  start_host(HostOptions().with_handler("stall"));
   EXPECT_FALSE(shm_objects().empty());
   auto reply = std::async(std::launch::async, [&] { return get("/in-hand", 20s); });
   std::this_thread::sleep_for(300ms);

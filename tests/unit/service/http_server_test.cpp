@@ -368,7 +368,7 @@ TEST_F(HttpServerTest, GarbageRequestLineGets400AndClose) {
 TEST_F(HttpServerTest, HugeHeadersGet431AndClose) {
   start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::legacy));
   Client client{endpoint_};
-  client.send(get("/x", "X-Big: " + std::string(32 * 1024, 'a') + "\r\n"));
+  client.send(get("/x", "X-Big: " + std::string(128 * 1024, 'a') + "\r\n"));
   auto response = client.read();
   ASSERT_TRUE(response) << client.last_error();
   EXPECT_EQ(response->result_int(), 431u);
