@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libspdlog-dev libfmt-dev libcli11-dev googletest libgtest-dev
-  curl zip
+  curl zip clang-format git
 )
 
 missing=()

@@ -8,17 +8,23 @@
 namespace hserver::shm {
 
 std::uint64_t monotonic_ms() noexcept {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count());
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
 }
 
 namespace {
 
-constexpr bool is_power_of_two(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+constexpr bool is_power_of_two(std::uint64_t v) {
+  return v != 0 && (v & (v - 1)) == 0;
+}
 
-std::byte* base(const platform::SharedMemory& m) { return static_cast<std::byte*>(m.data()); }
-ChannelHeader* header_of(const platform::SharedMemory& m) { return reinterpret_cast<ChannelHeader*>(m.data()); }
+std::byte* base(const platform::SharedMemory& m) {
+  return static_cast<std::byte*>(m.data());
+}
+ChannelHeader* header_of(const platform::SharedMemory& m) {
+  return reinterpret_cast<ChannelHeader*>(m.data());
+}
 
 RingControl& outbound_ring(ChannelHeader& h, Side side) {
   return side == Side::service ? h.request_ring : h.response_ring;
@@ -149,8 +155,8 @@ Expected<bool, ProtocolError> Channel::read_inbound(const std::function<void(Mes
     if (first) {
       assembling_.emplace(Message{static_cast<MessageType>(frame.type), frame.message_id, {}});
     } else if (assembling_->id != frame.message_id || static_cast<std::uint16_t>(assembling_->type) != frame.type) {
-      return Unexpected{ProtocolError{"a fragment of message " + std::to_string(frame.message_id) +
-                                      " inside message " + std::to_string(assembling_->id)}};
+      return Unexpected{ProtocolError{"a fragment of message " + std::to_string(frame.message_id) + " inside message " +
+                                      std::to_string(assembling_->id)}};
     }
     auto& payload = assembling_->payload;
     if (payload.size() + frame.payload_bytes > max_message_bytes_) {
@@ -196,8 +202,8 @@ Expected<bool, ProtocolError> Channel::write_outbound() {
     frame.payload_bytes = static_cast<std::uint32_t>(chunk);
     frame.type = static_cast<std::uint16_t>(message.type);
     frame.message_id = message.id;
-    frame.flags = static_cast<std::uint16_t>((message.offset == 0 ? kFrameFirst : 0) |
-                                             (chunk == remaining ? kFrameLast : 0));
+    frame.flags =
+        static_cast<std::uint16_t>((message.offset == 0 ? kFrameFirst : 0) | (chunk == remaining ? kFrameLast : 0));
     writer_.write(frame, std::span(message.payload).subspan(message.offset, static_cast<std::size_t>(chunk)));
     message.offset += static_cast<std::size_t>(chunk);
     wrote = true;
@@ -228,6 +234,8 @@ EndState Channel::peer_state() const noexcept {
   return static_cast<EndState>(peer.load(std::memory_order_acquire));
 }
 
-ProcessStamp Channel::peer_process() const noexcept { return side_ == Side::service ? header_->addin : header_->service; }
+ProcessStamp Channel::peer_process() const noexcept {
+  return side_ == Side::service ? header_->addin : header_->service;
+}
 
 }  // namespace hserver::shm

@@ -7,18 +7,24 @@ namespace hserver {
 
 std::string_view to_string(RouteMode mode) noexcept {
   switch (mode) {
-    case RouteMode::legacy: return "legacy";
-    case RouteMode::http: return "http";
+    case RouteMode::legacy:
+      return "legacy";
+    case RouteMode::http:
+      return "http";
   }
   return "unknown";
 }
 
 std::string_view to_string(CodecError error) noexcept {
   switch (error) {
-    case CodecError::truncated: return "payload truncated";
-    case CodecError::trailing_bytes: return "trailing bytes after payload";
-    case CodecError::bad_mode: return "unknown route mode";
-    case CodecError::too_many_headers: return "too many headers";
+    case CodecError::truncated:
+      return "payload truncated";
+    case CodecError::trailing_bytes:
+      return "trailing bytes after payload";
+    case CodecError::bad_mode:
+      return "unknown route mode";
+    case CodecError::too_many_headers:
+      return "too many headers";
   }
   return "unknown codec error";
 }

@@ -10,7 +10,9 @@
 
 namespace hserver::shm {
 
-std::string registry_name(const std::string& prefix) { return prefix + ".registry"; }
+std::string registry_name(const std::string& prefix) {
+  return prefix + ".registry";
+}
 
 std::string channel_name(const std::string& prefix, std::uint32_t route, std::uint32_t slot, std::uint32_t generation) {
   return prefix + ".ch." + std::to_string(route) + "." + std::to_string(slot) + "." + std::to_string(generation);
@@ -33,7 +35,9 @@ std::string default_prefix() {
 
 namespace {
 
-RegistryHeader* header_of(const platform::SharedMemory& m) { return reinterpret_cast<RegistryHeader*>(m.data()); }
+RegistryHeader* header_of(const platform::SharedMemory& m) {
+  return reinterpret_cast<RegistryHeader*>(m.data());
+}
 
 RouteInfo info_of(const RouteEntry& e) {
   RouteInfo info;
@@ -52,13 +56,16 @@ RegistryOwner::RegistryOwner(std::string prefix, platform::SharedMemory memory)
     : prefix_(std::move(prefix)), memory_(std::move(memory)), header_(header_of(memory_)) {}
 
 RegistryOwner::RegistryOwner(RegistryOwner&& other) noexcept
-    : prefix_(std::move(other.prefix_)), memory_(std::move(other.memory_)), header_(std::exchange(other.header_, nullptr)) {}
+    : prefix_(std::move(other.prefix_)),
+      memory_(std::move(other.memory_)),
+      header_(std::exchange(other.header_, nullptr)) {}
 
 RegistryOwner::~RegistryOwner() {
   if (header_ != nullptr) platform::SharedMemory::remove(registry_name(prefix_));
 }
 
-Expected<RegistryOwner, std::string> RegistryOwner::create(const std::string& prefix, const std::vector<RouteInfo>& routes,
+Expected<RegistryOwner, std::string> RegistryOwner::create(const std::string& prefix,
+                                                           const std::vector<RouteInfo>& routes,
                                                            std::uint32_t ring_bytes,
                                                            const platform::SegmentAccess& access) {
   if (!is_valid_object_word(prefix, true)) return Unexpected{"invalid shared-memory prefix '" + prefix + "'"};
@@ -141,9 +148,11 @@ Expected<RegistryClient, std::string> RegistryClient::open(const std::string& pr
     h->mismatch.addin_layout_version = kLayoutVersion;
     h->mismatch.addin_pid = platform::current_process().pid;
     h->mismatch.count.fetch_add(1, std::memory_order_release);
-    return Unexpected{"версия компоненты не совпадает со службой / add-in and service versions differ: the service "
-                      "uses shared-memory layout " + std::to_string(h->prefix.layout_version) +
-                      ", this add-in layout " + std::to_string(kLayoutVersion) + "; install matching versions"};
+    return Unexpected{
+        "версия компоненты не совпадает со службой / add-in and service versions differ: the service "
+        "uses shared-memory layout " +
+        std::to_string(h->prefix.layout_version) + ", this add-in layout " + std::to_string(kLayoutVersion) +
+        "; install matching versions"};
   }
   if (memory->size() < sizeof(RegistryHeader) || h->prefix.ready.load(std::memory_order_acquire) != 1) {
     return Unexpected{"the 1chserver registry '" + name + "' is incomplete"};
@@ -171,7 +180,8 @@ Expected<Claim, std::string> RegistryClient::attach(std::optional<std::uint16_t>
   }
   if (!route) {
     std::string served;
-    for (const auto& r : all) served += (served.empty() ? "" : ", ") + r.name + " (port " + std::to_string(r.port) + ")";
+    for (const auto& r : all)
+      served += (served.empty() ? "" : ", ") + r.name + " (port " + std::to_string(r.port) + ")";
     return Unexpected{"служба не обслуживает " + (port ? "порт " + std::to_string(*port) : "маршрут '" + name + "'") +
                       " / the service has no route " +
                       (port ? "on port " + std::to_string(*port) : "named '" + name + "'") + "; it serves: " + served};
@@ -181,7 +191,8 @@ Expected<Claim, std::string> RegistryClient::attach(std::optional<std::uint16_t>
   std::optional<std::uint32_t> slot;
   for (std::uint32_t i = 0; i < slots && !slot; ++i) {
     auto expected = static_cast<std::uint32_t>(SlotState::free);
-    if (entry.slots[i].state.compare_exchange_strong(expected, static_cast<std::uint32_t>(SlotState::claiming))) slot = i;
+    if (entry.slots[i].state.compare_exchange_strong(expected, static_cast<std::uint32_t>(SlotState::claiming)))
+      slot = i;
   }
   if (!slot) {
     return Unexpected{"к маршруту '" + all[*route].name + "' уже подключено максимальное число обработчиков / route '" +
@@ -203,8 +214,9 @@ Expected<Claim, std::string> RegistryClient::attach(std::optional<std::uint16_t>
     if (state == SlotState::refused) {
       const auto reason = static_cast<RefusalReason>(s.refusal);
       s.state.store(static_cast<std::uint32_t>(SlotState::free), std::memory_order_release);
-      return Unexpected{std::string("the service refused the attach: ") +
-                        (reason == RefusalReason::service_stopping ? "it is stopping" : "it could not create the channel")};
+      return Unexpected{std::string("the service refused the attach: ") + (reason == RefusalReason::service_stopping
+                                                                               ? "it is stopping"
+                                                                               : "it could not create the channel")};
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {

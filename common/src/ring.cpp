@@ -7,8 +7,10 @@ namespace hserver::shm {
 
 const char* to_string(RingError error) noexcept {
   switch (error) {
-    case RingError::corrupt_positions: return "ring positions are inconsistent";
-    case RingError::bad_frame_length: return "frame length exceeds the ring";
+    case RingError::corrupt_positions:
+      return "ring positions are inconsistent";
+    case RingError::bad_frame_length:
+      return "frame length exceeds the ring";
   }
   return "unknown ring error";
 }

@@ -6,9 +6,9 @@
 #include <limits>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
-#include <fmt/format.h>
 
 #include "config_loader.hpp"
 
@@ -81,8 +81,9 @@ void read_into(const json::object& object, std::string_view parent, std::string_
 
 RouteConfig read_route(const json::value& value, const std::string& key) {
   const json::object& object = as_object(value, key);
-  reject_unknown_keys(object, key, {"name", "listen", "mode", "request_timeout_ms", "no_worker_wait_ms",
-                                    "queue_limit", "worker_in_flight"});
+  reject_unknown_keys(
+      object, key,
+      {"name", "listen", "mode", "request_timeout_ms", "no_worker_wait_ms", "queue_limit", "worker_in_flight"});
   RouteConfig route;
   read_into(object, key, "name", route.name);
   if (const json::value* listen = object.if_contains("listen")) {
@@ -105,8 +106,9 @@ RouteConfig read_route(const json::value& value, const std::string& key) {
 
 void read_http(const json::value& value, HttpLimits& http) {
   const json::object& object = as_object(value, "http");
-  reject_unknown_keys(object, "http", {"header_limit", "body_limit", "read_timeout_ms", "write_timeout_ms",
-                                       "idle_timeout_ms", "max_pipelined"});
+  reject_unknown_keys(
+      object, "http",
+      {"header_limit", "body_limit", "read_timeout_ms", "write_timeout_ms", "idle_timeout_ms", "max_pipelined"});
   read_into(object, "http", "header_limit", http.header_limit);
   read_into(object, "http", "body_limit", http.body_limit);
   read_into(object, "http", "read_timeout_ms", http.read_timeout);
@@ -124,8 +126,9 @@ void read_log(const json::value& value, ServiceConfig& config) {
 
 ServiceConfig read_config(const json::value& root) {
   const json::object& object = as_object(root, "");
-  reject_unknown_keys(object, "", {"shm_prefix", "threads", "ring_bytes", "max_workers_per_route",
-                                   "stop_grace_ms", "log", "http", "routes"});
+  reject_unknown_keys(
+      object, "",
+      {"shm_prefix", "threads", "ring_bytes", "max_workers_per_route", "stop_grace_ms", "log", "http", "routes"});
   ServiceConfig config;
   read_into(object, "", "shm_prefix", config.shm_prefix);
   read_into(object, "", "threads", config.threads);
@@ -164,7 +167,7 @@ bool is_simple_name(std::string_view name, std::size_t max_length) {
 }
 
 bool is_known_log_level(std::string_view level) {
-  static constexpr std::array<std::string_view, 7> kLevels{"trace", "debug", "info", "warn",
+  static constexpr std::array<std::string_view, 7> kLevels{"trace", "debug",    "info", "warn",
                                                            "error", "critical", "off"};
   return std::find(kLevels.begin(), kLevels.end(), level) != kLevels.end();
 }
@@ -196,8 +199,8 @@ void validate(const ServiceConfig& config) {
       }
       // One route per port for now: routing by path prefix on a shared port is not there yet.
       if (config.routes[j].port == route.port) {
-        fail(child(key, "listen"), fmt::format("port {} is already used by route '{}'", route.port,
-                                               config.routes[j].name));
+        fail(child(key, "listen"),
+             fmt::format("port {} is already used by route '{}'", route.port, config.routes[j].name));
       }
     }
   }
@@ -213,8 +216,8 @@ void validate(const ServiceConfig& config) {
   if (config.threads == 0 || config.threads > 256) fail("threads", "must be between 1 and 256");
   if (config.stop_grace.count() < 0) fail("stop_grace_ms", "must not be negative");
   if (!is_known_log_level(config.log_level)) {
-    fail("log.level", fmt::format("\"{}\" is not one of trace, debug, info, warn, error, critical, off",
-                                  config.log_level));
+    fail("log.level",
+         fmt::format("\"{}\" is not one of trace, debug, info, warn, error, critical, off", config.log_level));
   }
   const HttpLimits& http = config.http;
   // Below this not even an ordinary browser request fits.

@@ -29,23 +29,23 @@ struct RouteConfig {
 /// @brief Limits applied to every HTTP connection.
 struct HttpLimits {
   std::size_t header_limit = 64 * 1024;  ///< request line + headers: 431 beyond it (legacy code travels in the path)
-  std::uint64_t body_limit = 64ull * 1024 * 1024;     ///< request body: 413 beyond it
-  milliseconds read_timeout{30'000};                  ///< to read one whole request once it has begun
-  milliseconds write_timeout{30'000};                 ///< to write one response
-  milliseconds idle_timeout{60'000};                  ///< keep-alive connection with no request
-  std::size_t max_pipelined = 16;                     ///< requests read ahead on one connection
+  std::uint64_t body_limit = 64ull * 1024 * 1024;  ///< request body: 413 beyond it
+  milliseconds read_timeout{30'000};               ///< to read one whole request once it has begun
+  milliseconds write_timeout{30'000};              ///< to write one response
+  milliseconds idle_timeout{60'000};               ///< keep-alive connection with no request
+  std::size_t max_pipelined = 16;                  ///< requests read ahead on one connection
 };
 
 struct ServiceConfig {
   std::vector<RouteConfig> routes{RouteConfig{}};
   HttpLimits http;
-  std::string shm_prefix = "1chserver";       ///< names of shared-memory objects start with it
-  std::uint32_t ring_bytes = 1u << 20;          ///< capacity of each ring of a channel (power of two)
-  std::uint32_t max_workers_per_route = 16;     ///< attach slots per route
-  unsigned threads = 2;                         ///< I/O threads
-  milliseconds stop_grace{5'000};               ///< on SIGTERM: time to finish requests in hand
-  std::string log_level = "info";               ///< trace, debug, info, warn, error
-  std::string log_file;                         ///< empty: log to the console only
+  std::string shm_prefix = "1chserver";      ///< names of shared-memory objects start with it
+  std::uint32_t ring_bytes = 1u << 20;       ///< capacity of each ring of a channel (power of two)
+  std::uint32_t max_workers_per_route = 16;  ///< attach slots per route
+  unsigned threads = 2;                      ///< I/O threads
+  milliseconds stop_grace{5'000};            ///< on SIGTERM: time to finish requests in hand
+  std::string log_level = "info";            ///< trace, debug, info, warn, error
+  std::string log_file;                      ///< empty: log to the console only
 };
 
 }  // namespace hserver::service

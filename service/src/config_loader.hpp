@@ -14,8 +14,8 @@ namespace hserver::service {
 
 /// @brief Command-line options that override the file. Empty optionals leave the file's value.
 struct ConfigOverrides {
-  std::optional<std::string> listen;      ///< "address:port" of the single route
-  std::optional<std::string> mode;        ///< "legacy" | "http" of the single route
+  std::optional<std::string> listen;  ///< "address:port" of the single route
+  std::optional<std::string> mode;    ///< "legacy" | "http" of the single route
   std::optional<std::string> shm_prefix;
   std::optional<std::string> log_level;
   std::optional<std::string> log_file;

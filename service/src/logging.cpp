@@ -21,8 +21,8 @@ Status<std::string> setup_logging(const ServiceConfig& config) {
   sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   if (!config.log_file.empty()) {
     try {
-      sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(config.log_file, kRotateBytes,
-                                                                             kRotateFiles));
+      sinks.push_back(
+          std::make_shared<spdlog::sinks::rotating_file_sink_mt>(config.log_file, kRotateBytes, kRotateFiles));
     } catch (const spdlog::spdlog_ex& error) {
       return Unexpected{fmt::format("cannot open log file {}: {}", config.log_file, error.what())};
     }

@@ -1,23 +1,23 @@
 // 1chserver: owns the HTTP ports and routes each request over shared memory to an add-in inside 1C.
 // main only wires the parts together: config -> logging -> dispatch -> HTTP front -> I/O threads, and
 // the graceful stop on SIGINT/SIGTERM.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <thread>
 #include <variant>
-#include <atomic>
-#include <functional>
 #include <vector>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "config_loader.hpp"
 #include "dispatch/dispatcher.hpp"
@@ -130,8 +130,8 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "1chserver: {}\n", logging.error());
     return kExitRuntimeError;
   }
-  spdlog::info("1chserver {} starting: {} route(s), {} I/O thread(s), shm prefix '{}'", kVersion,
-               config.routes.size(), config.threads, config.shm_prefix);
+  spdlog::info("1chserver {} starting: {} route(s), {} I/O thread(s), shm prefix '{}'", kVersion, config.routes.size(),
+               config.threads, config.shm_prefix);
 
   // Declaration order is destruction order in reverse: the HTTP front goes first, then dispatch (whose
   // late completions only post into the io_context), and the io_context with the sessions last.
@@ -152,28 +152,28 @@ int main(int argc, char** argv) {
 
   asio::signal_set signals{io, SIGINT, SIGTERM};
   bool stopping = false;  // touched only by the signal handler; one wait is outstanding at a time
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int signal_number) {
-        if (ec) return;
-        if (stopping) {
-          spdlog::warn("signal {} again: stopping now", signal_number);
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                             int signal_number) {
+    if (ec) return;
+    if (stopping) {
+      spdlog::warn("signal {} again: stopping now", signal_number);
+      io.stop();
+      return;
+    }
+    stopping = true;
+    spdlog::info("signal {}: stopping; requests in hand have {} ms", signal_number, config.stop_grace.count());
+    server.stop_accepting();
+    dispatcher->shutdown(config.stop_grace, [&] {
+      // Called from any thread: continue on the io_context.
+      asio::post(io, [&] {
+        server.drain(kDrainDeadline, [&] {
+          spdlog::info("stopped");
           io.stop();
-          return;
-        }
-        stopping = true;
-        spdlog::info("signal {}: stopping; requests in hand have {} ms", signal_number, config.stop_grace.count());
-        server.stop_accepting();
-        dispatcher->shutdown(config.stop_grace, [&] {
-          // Called from any thread: continue on the io_context.
-          asio::post(io, [&] {
-            server.drain(kDrainDeadline, [&] {
-              spdlog::info("stopped");
-              io.stop();
-            });
-          });
         });
-        signals.async_wait(on_signal);
-      };
+      });
+    });
+    signals.async_wait(on_signal);
+  };
   signals.async_wait(on_signal);
 
   std::atomic<bool> failed{false};

@@ -19,9 +19,9 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto kAttachTimeout = 5s;
-constexpr auto kTick = 100ms;              // heartbeat period and the longest a channel thread sleeps
+constexpr auto kTick = 100ms;                      // heartbeat period and the longest a channel thread sleeps
 constexpr std::uint64_t kServiceSilenceMs = 3000;  // a service whose heartbeat is older is gone
-constexpr auto kFlushTimeout = 2s;         // Stop(): time to hand the last answers to the service
+constexpr auto kFlushTimeout = 2s;                 // Stop(): time to hand the last answers to the service
 
 ResponseEnvelope text_response(std::uint64_t id, std::uint16_t status, std::string text) {
   ResponseEnvelope r;
@@ -107,7 +107,8 @@ class Core::Impl {
   }
 
   Status<Error> send_response(std::uint64_t id, std::uint16_t status, std::vector<Header> headers, std::string body) {
-    if (status < 100 || status > 999) return fail("недопустимый код состояния / invalid status code " + std::to_string(status));
+    if (status < 100 || status > 999)
+      return fail("недопустимый код состояния / invalid status code " + std::to_string(status));
     std::unique_lock lock(mutex_);
     auto found = take_delivered(id);
     if (!found) return fail_locked(*found.error_message);
@@ -132,7 +133,8 @@ class Core::Impl {
   std::optional<RequestEnvelope> wait_request(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     pull_mode_ = true;  // from now on this object serves by pulling: no events are raised
-    if (!pull_ready_.wait_for(lock, timeout, [&] { return !waiting_.empty() || !attached_.load(); })) return std::nullopt;
+    if (!pull_ready_.wait_for(lock, timeout, [&] { return !waiting_.empty() || !attached_.load(); }))
+      return std::nullopt;
     if (waiting_.empty()) return std::nullopt;
     RequestEnvelope request = std::move(waiting_.front());
     waiting_.pop_front();
@@ -330,10 +332,10 @@ class Core::Impl {
   std::unique_ptr<shm::Channel> channel_;
   shm::ProcessStamp service_{};
   shm::RouteInfo route_;
-  std::deque<RequestEnvelope> waiting_;              // received, not yet handed to 1C
+  std::deque<RequestEnvelope> waiting_;                 // received, not yet handed to 1C
   std::map<std::uint64_t, RequestEnvelope> delivered_;  // handed to 1C, not yet answered
-  std::deque<std::uint64_t> delivery_order_;          // delivered ids, oldest first
-  std::size_t raised_ = 0;                            // events raised and not yet answered
+  std::deque<std::uint64_t> delivery_order_;            // delivered ids, oldest first
+  std::size_t raised_ = 0;                              // events raised and not yet answered
   bool pull_mode_ = false;
   bool stopping_ = false;
   std::string last_error_;
@@ -342,23 +344,42 @@ class Core::Impl {
 
 Core::Core(EventSink* sink) : impl_(std::make_unique<Impl>(sink)) {}
 Core::~Core() = default;
-Status<Error> Core::start_on_port(std::uint16_t port) { return impl_->attach(port, {}); }
-Status<Error> Core::attach_route(const std::string& name) { return impl_->attach(std::nullopt, name); }
-void Core::stop() { impl_->stop(); }
+Status<Error> Core::start_on_port(std::uint16_t port) {
+  return impl_->attach(port, {});
+}
+Status<Error> Core::attach_route(const std::string& name) {
+  return impl_->attach(std::nullopt, name);
+}
+void Core::stop() {
+  impl_->stop();
+}
 Status<Error> Core::return_result(const std::string& text, std::optional<std::uint64_t> id) {
   return impl_->return_result(text, id);
 }
-Status<Error> Core::send_response(std::uint64_t id, std::uint16_t status, std::vector<Header> headers, std::string body) {
+Status<Error> Core::send_response(std::uint64_t id, std::uint16_t status, std::vector<Header> headers,
+                                  std::string body) {
   return impl_->send_response(id, status, std::move(headers), std::move(body));
 }
-std::optional<RequestEnvelope> Core::request(std::uint64_t id) const { return impl_->request(id); }
+std::optional<RequestEnvelope> Core::request(std::uint64_t id) const {
+  return impl_->request(id);
+}
 std::optional<RequestEnvelope> Core::wait_request(std::chrono::milliseconds timeout) {
   return impl_->wait_request(timeout);
 }
-bool Core::attached() const { return impl_->attached(); }
-std::uint16_t Core::port() const { return impl_->port(); }
-std::string Core::route_name() const { return impl_->route_name(); }
-std::string Core::last_error() const { return impl_->last_error(); }
-std::string Core::version() { return "0.1.0 (layout " + std::to_string(shm::kLayoutVersion) + ")"; }
+bool Core::attached() const {
+  return impl_->attached();
+}
+std::uint16_t Core::port() const {
+  return impl_->port();
+}
+std::string Core::route_name() const {
+  return impl_->route_name();
+}
+std::string Core::last_error() const {
+  return impl_->last_error();
+}
+std::string Core::version() {
+  return "0.1.0 (layout " + std::to_string(shm::kLayoutVersion) + ")";
+}
 
 }  // namespace hserver::addin

@@ -32,9 +32,15 @@ SharedMemory::SharedMemory(SharedMemory&&) noexcept = default;
 SharedMemory& SharedMemory::operator=(SharedMemory&&) noexcept = default;
 SharedMemory::~SharedMemory() = default;
 
-void* SharedMemory::data() const noexcept { return mapping_->region.get_address(); }
-std::uint64_t SharedMemory::size() const noexcept { return mapping_->region.get_size(); }
-const std::string& SharedMemory::name() const noexcept { return mapping_->name; }
+void* SharedMemory::data() const noexcept {
+  return mapping_->region.get_address();
+}
+std::uint64_t SharedMemory::size() const noexcept {
+  return mapping_->region.get_size();
+}
+const std::string& SharedMemory::name() const noexcept {
+  return mapping_->name;
+}
 
 Expected<SharedMemory, std::string> SharedMemory::create(const std::string& name, std::uint64_t bytes,
                                                          const SegmentAccess& access) {
@@ -61,7 +67,9 @@ Expected<SharedMemory, std::string> SharedMemory::open(const std::string& name) 
   }
 }
 
-bool SharedMemory::remove(const std::string& name) { return bip::shared_memory_object::remove(name.c_str()); }
+bool SharedMemory::remove(const std::string& name) {
+  return bip::shared_memory_object::remove(name.c_str());
+}
 
 std::size_t SharedMemory::remove_all_with_prefix(const std::string& prefix) {
   std::size_t removed = 0;

@@ -28,8 +28,8 @@ namespace net = boost::asio;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kTick = 100ms;                      // heartbeat period; longest sleep of a channel thread
-constexpr std::uint64_t kAddinSilenceMs = 2000;    // an add-in whose heartbeat is older is gone
+constexpr auto kTick = 100ms;                    // heartbeat period; longest sleep of a channel thread
+constexpr std::uint64_t kAddinSilenceMs = 2000;  // an add-in whose heartbeat is older is gone
 
 ResponseEnvelope error_response(std::uint64_t id, std::uint16_t status, const std::string& why) {
   ResponseEnvelope r;
@@ -137,7 +137,8 @@ class Dispatcher::Impl {
         Route& route = routes_[index];
         const bool no_worker = route.workers.empty();
         p->waiting_for_first_worker = no_worker && route.config.no_worker_wait < route.config.request_timeout;
-        p->timer.expires_after(p->waiting_for_first_worker ? route.config.no_worker_wait : route.config.request_timeout);
+        p->timer.expires_after(p->waiting_for_first_worker ? route.config.no_worker_wait
+                                                           : route.config.request_timeout);
         p->timer.async_wait([this, weak = std::weak_ptr<Pending>(p)](boost::system::error_code ec) {
           if (!ec) on_timer(weak.lock());
         });
@@ -164,10 +165,12 @@ class Dispatcher::Impl {
       {
         std::lock_guard lock(mutex_);
         for (std::size_t i = 0; i < routes_.size(); ++i) {
-          for (auto& p : routes_[i].queue) finish_locked(p, error_response(0, 503, "the service is stopping"), finished);
+          for (auto& p : routes_[i].queue)
+            finish_locked(p, error_response(0, 503, "the service is stopping"), finished);
           routes_[i].queue.clear();
           for (auto& w : routes_[i].workers) {
-            for (auto& [id, p] : w->in_hand) finish_locked(p, error_response(id, 503, "the service is stopping"), finished);
+            for (auto& [id, p] : w->in_hand)
+              finish_locked(p, error_response(id, 503, "the service is stopping"), finished);
             w->in_hand.clear();
           }
         }
@@ -216,9 +219,10 @@ class Dispatcher::Impl {
       if (p->worker == nullptr) {
         std::erase(route.queue, p);
         if (p->waiting_for_first_worker && route.workers.empty()) {
-          finish_locked(p, error_response(p->request.id, 503,
-                                          "no 1C worker is attached to route '" + route.config.name + "' (waited " +
-                                              std::to_string(waited.count()) + " ms)"),
+          finish_locked(p,
+                        error_response(p->request.id, 503,
+                                       "no 1C worker is attached to route '" + route.config.name + "' (waited " +
+                                           std::to_string(waited.count()) + " ms)"),
                         finished);
         } else if (p->waiting_for_first_worker) {
           // A worker came meanwhile and the request is still queued behind others: wait for the deadline.
@@ -230,8 +234,9 @@ class Dispatcher::Impl {
           });
           return;
         } else {
-          finish_locked(p, error_response(p->request.id, 504, "timeout: no 1C worker was free in " +
-                                                               std::to_string(waited.count()) + " ms"),
+          finish_locked(p,
+                        error_response(p->request.id, 504,
+                                       "timeout: no 1C worker was free in " + std::to_string(waited.count()) + " ms"),
                         finished);
         }
       } else {
@@ -239,8 +244,9 @@ class Dispatcher::Impl {
         Worker* w = p->worker;
         w->in_hand.erase(id);
         w->channel.send(shm::MessageType::cancel, id, {});  // so the add-in drops it or refuses a late answer
-        finish_locked(p, error_response(id, 504, "timeout: 1C did not answer in " + std::to_string(waited.count()) + " ms"),
-                      finished);
+        finish_locked(
+            p, error_response(id, 504, "timeout: 1C did not answer in " + std::to_string(waited.count()) + " ms"),
+            finished);
         dispatch_locked(p->route);
       }
     }
@@ -293,9 +299,10 @@ class Dispatcher::Impl {
       const std::uint32_t mismatches = header.mismatch.count.load(std::memory_order_acquire);
       if (mismatches != mismatches_seen) {
         mismatches_seen = mismatches;
-        spdlog::error("refused an add-in (pid {}) built for shared-memory layout {}; this service uses layout {}: "
-                      "install matching versions",
-                      header.mismatch.addin_pid, header.mismatch.addin_layout_version, shm::kLayoutVersion);
+        spdlog::error(
+            "refused an add-in (pid {}) built for shared-memory layout {}; this service uses layout {}: "
+            "install matching versions",
+            header.mismatch.addin_pid, header.mismatch.addin_layout_version, shm::kLayoutVersion);
       }
       reap();
       bell.wait(seen, kTick);
@@ -310,7 +317,8 @@ class Dispatcher::Impl {
       registry_->answer(r, s, shm::SlotState::refused, shm::RefusalReason::service_stopping);
       return;
     }
-    auto channel = shm::Channel::create(name, config_.ring_bytes, platform::SegmentAccess{}, r, s, slot.generation + 1, addin);
+    auto channel =
+        shm::Channel::create(name, config_.ring_bytes, platform::SegmentAccess{}, r, s, slot.generation + 1, addin);
     if (!channel) {
       spdlog::error("route '{}': cannot attach add-in pid {}: {}", routes_[r].config.name, addin.pid, channel.error());
       registry_->answer(r, s, shm::SlotState::refused, shm::RefusalReason::channel_failed);
@@ -338,7 +346,8 @@ class Dispatcher::Impl {
     std::vector<WorkerPtr> dead;
     {
       std::lock_guard lock(mutex_);
-      auto it = std::stable_partition(graveyard_.begin(), graveyard_.end(), [](const auto& w) { return !w->finished.load(); });
+      auto it = std::stable_partition(graveyard_.begin(), graveyard_.end(),
+                                      [](const auto& w) { return !w->finished.load(); });
       dead.assign(std::make_move_iterator(it), std::make_move_iterator(graveyard_.end()));
       graveyard_.erase(it, graveyard_.end());
     }
@@ -400,17 +409,19 @@ class Dispatcher::Impl {
         return;
       }
       if (it == w.in_hand.end()) {
-        spdlog::warn("route '{}': late answer to request {} dropped (timed out or unknown)", routes_[w.route].config.name,
-                     m.id);
+        spdlog::warn("route '{}': late answer to request {} dropped (timed out or unknown)",
+                     routes_[w.route].config.name, m.id);
         return;
       }
       auto response = decode_response(m.payload);
       PendingPtr p = it->second;
       w.in_hand.erase(it);
       if (!response) {
-        finish_locked(p, error_response(m.id, 502, "the add-in sent a malformed answer (" +
-                                                       std::string(to_string(response.error())) + ")"),
-                      finished);
+        finish_locked(
+            p,
+            error_response(m.id, 502,
+                           "the add-in sent a malformed answer (" + std::string(to_string(response.error())) + ")"),
+            finished);
       } else {
         finish_locked(p, std::move(*response), finished);
       }
@@ -431,7 +442,8 @@ class Dispatcher::Impl {
       for (auto it = w->in_hand.rbegin(); it != w->in_hand.rend(); ++it) {
         PendingPtr p = it->second;
         if (p->taken) {
-          finish_locked(p, error_response(it->first, 502, "the 1C worker ended while handling the request (" + why + ")"),
+          finish_locked(p,
+                        error_response(it->first, 502, "the 1C worker ended while handling the request (" + why + ")"),
                         finished);
         } else if (!p->finished) {
           p->worker = nullptr;

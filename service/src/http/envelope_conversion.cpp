@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <array>
 
+#include <fmt/format.h>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
-#include <fmt/format.h>
 
 #include "http/legacy_path.hpp"
 #include "version.hpp"
@@ -25,9 +25,9 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 
 // Framing and connection management belong to this hop (RFC 9110 7.6.1); 1C cannot set them.
 bool is_hop_by_hop_or_framing(std::string_view name) noexcept {
-  static constexpr std::array<std::string_view, 8> kNames{
-      "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
-      "Transfer-Encoding", "Upgrade", "Content-Length"};
+  static constexpr std::array<std::string_view, 8> kNames{"Connection", "Keep-Alive",    "Proxy-Connection",
+                                                          "TE",         "Trailer",       "Transfer-Encoding",
+                                                          "Upgrade",    "Content-Length"};
   return std::any_of(kNames.begin(), kNames.end(), [&](std::string_view n) { return iequals(n, name); });
 }
 
@@ -45,7 +45,9 @@ bool is_safe_field_value(std::string_view value) noexcept {
   return value.find_first_of(std::string_view{"\r\n\0", 3}) == std::string_view::npos;
 }
 
-std::string server_header() { return fmt::format("1chserver/{}", kVersion); }
+std::string server_header() {
+  return fmt::format("1chserver/{}", kVersion);
+}
 
 std::vector<Header> copy_headers(const HttpRequest& request) {
   std::vector<Header> headers;

@@ -38,9 +38,9 @@ ResponseEnvelope make_error_envelope(std::uint16_t status, std::string_view why)
 /// @brief What the response needs to know about the request it answers.
 struct ResponseContext {
   RouteMode mode = RouteMode::legacy;
-  unsigned version = 11;    ///< HTTP version of the request: 10 or 11
-  bool keep_alive = true;   ///< false: the response says Connection: close
-  bool head = false;        ///< HEAD request: Content-Length of the body, but no body bytes
+  unsigned version = 11;   ///< HTTP version of the request: 10 or 11
+  bool keep_alive = true;  ///< false: the response says Connection: close
+  bool head = false;       ///< HEAD request: Content-Length of the body, but no body bytes
 };
 
 /// @brief Builds the HTTP response for `envelope`. Always sets Content-Length and a Server header.

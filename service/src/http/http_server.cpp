@@ -16,7 +16,9 @@ namespace asio = boost::asio;
 HttpServer::HttpServer(asio::io_context& io, RequestSink& sink)
     : io_(io), sink_(sink), registry_(std::make_shared<SessionRegistry>()) {}
 
-HttpServer::~HttpServer() { stop_accepting(); }
+HttpServer::~HttpServer() {
+  stop_accepting();
+}
 
 Status<std::string> HttpServer::start(const ServiceConfig& config) {
   std::vector<std::shared_ptr<Listener>> opened;
@@ -73,6 +75,8 @@ void HttpServer::drain(std::chrono::milliseconds deadline, std::function<void()>
   registry_->when_empty(finish);
 }
 
-std::size_t HttpServer::open_connections() const { return registry_->size(); }
+std::size_t HttpServer::open_connections() const {
+  return registry_->size();
+}
 
 }  // namespace hserver::service

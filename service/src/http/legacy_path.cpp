@@ -35,14 +35,14 @@ Expected<std::string, std::string> decode_legacy_target(std::string_view target)
     } else if (c != '%') {
       decoded.push_back(c);
     } else if (i + 2 >= target.size()) {
-      return Unexpected{fmt::format("truncated percent-encoding \"{}\" at offset {} of the path",
-                                    escape_excerpt(target, i), i)};
+      return Unexpected{
+          fmt::format("truncated percent-encoding \"{}\" at offset {} of the path", escape_excerpt(target, i), i)};
     } else {
       const int high = hex_value(target[i + 1]);
       const int low = hex_value(target[i + 2]);
       if (high < 0 || low < 0) {
-        return Unexpected{fmt::format("invalid percent-encoding \"{}\" at offset {} of the path",
-                                      escape_excerpt(target, i), i)};
+        return Unexpected{
+            fmt::format("invalid percent-encoding \"{}\" at offset {} of the path", escape_excerpt(target, i), i)};
       }
       decoded.push_back(static_cast<char>(high * 16 + low));
       i += 2;

@@ -1,12 +1,12 @@
 #include "http/listener.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "http/envelope_conversion.hpp"
 #include "http/session.hpp"
@@ -34,14 +34,12 @@ Listener::Listener(asio::io_context& io, std::shared_ptr<const RouteContext> con
     : io_(io), context_(std::move(context)), acceptor_(asio::make_strand(io)), retry_timer_(acceptor_.get_executor()) {}
 
 Expected<std::shared_ptr<Listener>, std::string> Listener::open(asio::io_context& io,
-                                                               std::shared_ptr<const RouteContext> context) {
+                                                                std::shared_ptr<const RouteContext> context) {
   const RouteConfig& route = context->route;
   const std::string where = route.bind_address.find(':') != std::string::npos
                                 ? fmt::format("[{}]:{}", route.bind_address, route.port)
                                 : fmt::format("{}:{}", route.bind_address, route.port);
-  auto fail = [&](std::string_view why) {
-    return Unexpected{fmt::format("cannot listen on {}: {}", where, why)};
-  };
+  auto fail = [&](std::string_view why) { return Unexpected{fmt::format("cannot listen on {}: {}", where, why)}; };
 
   beast::error_code ec;
   const auto address = asio::ip::make_address(route.bind_address, ec);

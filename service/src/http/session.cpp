@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <limits>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "http/session_registry.hpp"
 
@@ -118,8 +118,8 @@ void Session::on_await_request(beast::error_code ec, std::size_t bytes) {
 
 void Session::do_read_header() {
   parser_.emplace();
-  const auto header_limit = std::min<std::size_t>(context_->limits.header_limit,
-                                                  std::numeric_limits<std::uint32_t>::max());
+  const auto header_limit =
+      std::min<std::size_t>(context_->limits.header_limit, std::numeric_limits<std::uint32_t>::max());
   parser_->header_limit(static_cast<std::uint32_t>(header_limit));
   parser_->body_limit(context_->limits.body_limit);
   read_phase_ = ReadPhase::reading_request;
@@ -170,8 +170,7 @@ void Session::do_read_body() {
     on_read_body({}, 0);
     return;
   }
-  bhttp::async_read(socket_, buffer_, *parser_,
-                    beast::bind_front_handler(&Session::on_read_body, shared_from_this()));
+  bhttp::async_read(socket_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read_body, shared_from_this()));
 }
 
 void Session::on_read_body(beast::error_code ec, std::size_t) {
@@ -203,8 +202,7 @@ void Session::on_read_error(beast::error_code ec) {
     refuse(400, fmt::format("malformed request: {}", ec.message()));
   } else {
     // The client went away mid-request (partial message, reset): nobody to answer.
-    spdlog::debug("connection {} on route '{}': read failed: {}", remote_address_, context_->route.name,
-                  ec.message());
+    spdlog::debug("connection {} on route '{}': read failed: {}", remote_address_, context_->route.name, ec.message());
     close();
   }
 }
@@ -232,20 +230,19 @@ void Session::handle_request(HttpRequest request) {
   RequestEnvelope envelope = std::move(converted.value());
   // The completion may run on any thread, even inside submit(): always hop back onto our strand. It
   // holds the session alive, and on_answer ignores answers for a connection that has closed.
-  context_->sink.submit(context_->route.name, std::move(envelope),
-                        [self = shared_from_this(), sequence](ResponseEnvelope answer) {
-                          auto executor = self->socket_.get_executor();
-                          asio::post(executor, [self = std::move(self), sequence,
-                                                answer = std::move(answer)]() mutable {
-                            self->on_answer(sequence, std::move(answer));
-                          });
-                        });
+  context_->sink.submit(
+      context_->route.name, std::move(envelope), [self = shared_from_this(), sequence](ResponseEnvelope answer) {
+        auto executor = self->socket_.get_executor();
+        asio::post(executor, [self = std::move(self), sequence, answer = std::move(answer)]() mutable {
+          self->on_answer(sequence, std::move(answer));
+        });
+      });
 }
 
 void Session::on_answer(std::uint64_t sequence, ResponseEnvelope answer) {
   if (closed_) return;
-  const auto it = std::find_if(pending_.begin(), pending_.end(),
-                               [&](const Pending& p) { return p.sequence == sequence; });
+  const auto it =
+      std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.sequence == sequence; });
   if (it == pending_.end() || it->response) return;  // a second answer breaks the sink's contract
   it->request_id = answer.id;
   it->response = to_http_response(std::move(answer), it->response_context);
@@ -287,8 +284,7 @@ void Session::on_write(beast::error_code ec, std::size_t) {
   write_timer_.cancel();
   if (closed_) return;
   if (ec) {
-    spdlog::debug("connection {} on route '{}': write failed: {}", remote_address_, context_->route.name,
-                  ec.message());
+    spdlog::debug("connection {} on route '{}': write failed: {}", remote_address_, context_->route.name, ec.message());
     close();
     return;
   }
@@ -296,8 +292,8 @@ void Session::on_write(beast::error_code ec, std::size_t) {
   pending_.pop_front();
   const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - done.arrived);
   // Id 0: answered by the front itself (refused before dispatch).
-  spdlog::debug("request {} route '{}' {} -> {} in {:.1f} ms", done.request_id, context_->route.name,
-                done.method, done.response->result_int(), elapsed.count());
+  spdlog::debug("request {} route '{}' {} -> {} in {:.1f} ms", done.request_id, context_->route.name, done.method,
+                done.response->result_int(), elapsed.count());
   if (done.response->need_eof()) {
     no_more_requests_ = true;
     do_linger();

@@ -49,7 +49,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // A request read from this connection whose answer has not been written yet.
   struct Pending {
-    std::uint64_t sequence = 0;  // position on this connection; identifies the completion
+    std::uint64_t sequence = 0;    // position on this connection; identifies the completion
     std::uint64_t request_id = 0;  // dispatch's id, from the answer; 0 when refused by the front
     Clock::time_point arrived;
     std::string method;

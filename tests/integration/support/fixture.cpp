@@ -11,7 +11,8 @@ namespace fs = std::filesystem;
 
 void ServiceFixture::SetUp() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  prefix_ = "hsit-" + std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(info) % 100000);
+  prefix_ =
+      "hsit-" + std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(info) % 100000);
   work_dir_ = (fs::temp_directory_path() / ("hserver-it-" + std::to_string(::getpid())) / info->name()).string();
   fs::remove_all(work_dir_);
   fs::create_directories(work_dir_);
@@ -50,8 +51,8 @@ void ServiceFixture::start_service(const ServiceOptions& options) {
 
 ChildProcess& ServiceFixture::start_host(const HostOptions& options) {
   const std::string ready = work_dir_ + "/host" + std::to_string(hosts_.size()) + ".ready";
-  std::vector<std::string> argv = {HSERVER_HOST_EXE, "--addin",   HSERVER_ADDIN_SO, "--port", std::to_string(port_),
-                                   "--handler",      options.handler, "--ready-file", ready};
+  std::vector<std::string> argv = {HSERVER_HOST_EXE, "--addin",       HSERVER_ADDIN_SO, "--port", std::to_string(port_),
+                                   "--handler",      options.handler, "--ready-file",   ready};
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   hosts_.push_back(std::make_unique<ChildProcess>(argv, std::vector<std::string>{"HSERVER_SHM_PREFIX=" + prefix_},
                                                   work_dir_ + "/host" + std::to_string(hosts_.size()) + ".log"));

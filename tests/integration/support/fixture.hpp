@@ -19,17 +19,35 @@ struct ServiceOptions {
   int request_timeout_ms = 10'000;
   int no_worker_wait_ms = 1'000;
   std::vector<std::string> extra_args;
-  ServiceOptions& with_mode(std::string m) { mode = std::move(m); return *this; }
-  ServiceOptions& with_request_timeout_ms(int ms) { request_timeout_ms = ms; return *this; }
-  ServiceOptions& with_no_worker_wait_ms(int ms) { no_worker_wait_ms = ms; return *this; }
-  ServiceOptions& with_args(std::vector<std::string> args) { extra_args = std::move(args); return *this; }
+  ServiceOptions& with_mode(std::string m) {
+    mode = std::move(m);
+    return *this;
+  }
+  ServiceOptions& with_request_timeout_ms(int ms) {
+    request_timeout_ms = ms;
+    return *this;
+  }
+  ServiceOptions& with_no_worker_wait_ms(int ms) {
+    no_worker_wait_ms = ms;
+    return *this;
+  }
+  ServiceOptions& with_args(std::vector<std::string> args) {
+    extra_args = std::move(args);
+    return *this;
+  }
 };
 
 struct HostOptions {
   std::string handler = "echo";
   std::vector<std::string> extra_args;
-  HostOptions& with_handler(std::string h) { handler = std::move(h); return *this; }
-  HostOptions& with_args(std::vector<std::string> args) { extra_args = std::move(args); return *this; }
+  HostOptions& with_handler(std::string h) {
+    handler = std::move(h);
+    return *this;
+  }
+  HostOptions& with_args(std::vector<std::string> args) {
+    extra_args = std::move(args);
+    return *this;
+  }
 };
 
 class ServiceFixture : public ::testing::Test {

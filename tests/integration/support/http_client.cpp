@@ -1,10 +1,10 @@
 #include "support/http_client.hpp"
 
+#include <strings.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <strings.h>
 
 namespace hserver::test {
 
@@ -19,8 +19,9 @@ std::string HttpReply::header(const std::string& name) const {
   return {};
 }
 
-HttpReply http_request(unsigned short port, const std::string& method, const std::string& target, const std::string& body,
-                       std::vector<std::pair<std::string, std::string>> headers, std::chrono::milliseconds timeout) {
+HttpReply http_request(unsigned short port, const std::string& method, const std::string& target,
+                       const std::string& body, std::vector<std::pair<std::string, std::string>> headers,
+                       std::chrono::milliseconds timeout) {
   HttpReply reply;
   try {
     net::io_context io;

@@ -49,7 +49,9 @@ ChildProcess::~ChildProcess() {
   }
 }
 
-void ChildProcess::signal(int sig) const { ::kill(pid_, sig); }
+void ChildProcess::signal(int sig) const {
+  ::kill(pid_, sig);
+}
 
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
   if (exit_code_) return exit_code_;
@@ -66,7 +68,9 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
   return std::nullopt;
 }
 
-bool ChildProcess::running() { return !wait(0ms).has_value(); }
+bool ChildProcess::running() {
+  return !wait(0ms).has_value();
+}
 
 std::string ChildProcess::log() const {
   std::ifstream in(log_path_);

@@ -46,10 +46,12 @@ TEST_F(ChannelTest, SmallMessagesArriveInOrder) {
   for (std::uint64_t id = 1; id <= 5; ++id) service.send(MessageType::request, id, pattern(10 * id));
   ASSERT_TRUE(service.pump([](Message&&) {}).has_value());
   std::vector<std::uint64_t> ids;
-  ASSERT_TRUE(addin.pump([&](Message&& m) {
-    EXPECT_EQ(m.payload, pattern(10 * m.id));
-    ids.push_back(m.id);
-  }).has_value());
+  ASSERT_TRUE(addin
+                  .pump([&](Message&& m) {
+                    EXPECT_EQ(m.payload, pattern(10 * m.id));
+                    ids.push_back(m.id);
+                  })
+                  .has_value());
   EXPECT_EQ(ids, (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
 }
 
@@ -88,11 +90,13 @@ TEST_F(ChannelTest, EmptyMessagesPass) {
   service.send(MessageType::cancel, 9, {});
   ASSERT_TRUE(service.pump([](Message&&) {}).has_value());
   int seen = 0;
-  ASSERT_TRUE(addin.pump([&](Message&& m) {
-    EXPECT_EQ(m.type, MessageType::cancel);
-    EXPECT_TRUE(m.payload.empty());
-    ++seen;
-  }).has_value());
+  ASSERT_TRUE(addin
+                  .pump([&](Message&& m) {
+                    EXPECT_EQ(m.type, MessageType::cancel);
+                    EXPECT_TRUE(m.payload.empty());
+                    ++seen;
+                  })
+                  .has_value());
   EXPECT_EQ(seen, 1);
 }
 

@@ -18,10 +18,10 @@ TEST(Utf, CyrillicAndAstralRoundTrip) {
 TEST(Utf, InvalidUtf8IsFoundAtItsOffset) {
   EXPECT_EQ(find_invalid_utf8("abc"), std::string_view::npos);
   EXPECT_EQ(find_invalid_utf8("ab\xff"), 2u);
-  EXPECT_EQ(find_invalid_utf8("\xc0\xaf"), 0u);           // overlong '/'
-  EXPECT_EQ(find_invalid_utf8("x\xed\xa0\x80"), 1u);      // a surrogate
-  EXPECT_EQ(find_invalid_utf8("\xf4\x90\x80\x80"), 0u);   // above U+10FFFF
-  EXPECT_EQ(find_invalid_utf8("\xd0"), 0u);               // truncated
+  EXPECT_EQ(find_invalid_utf8("\xc0\xaf"), 0u);          // overlong '/'
+  EXPECT_EQ(find_invalid_utf8("x\xed\xa0\x80"), 1u);     // a surrogate
+  EXPECT_EQ(find_invalid_utf8("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(find_invalid_utf8("\xd0"), 0u);              // truncated
   EXPECT_FALSE(utf8_to_utf16("\xd0").has_value());
 }
 

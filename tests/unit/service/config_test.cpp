@@ -236,8 +236,7 @@ TEST(Config, TimeoutOverridesApplyToEveryRoute) {
 class ConfigFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
-            ("hserver-config-test-" + std::to_string(::getpid()) + ".json");
+    path_ = std::filesystem::temp_directory_path() / ("hserver-config-test-" + std::to_string(::getpid()) + ".json");
   }
   void TearDown() override { std::filesystem::remove(path_); }
   void write(std::string_view text) { std::ofstream{path_} << text; }

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/address.hpp>
-#include "envelope_printers.hpp"
 #include <boost/beast/http/field.hpp>
+#include "envelope_printers.hpp"
 
 namespace hserver::service {
 namespace {
@@ -78,8 +78,8 @@ TEST(RequestEnvelope, HttpRouteKeepsMethodTargetBodyAndEveryHeaderInOrder) {
   EXPECT_EQ(envelope->body, std::string("\0binary\xFF", 8));
   // Beast files a repeated name right after its earlier occurrences, so only the order among fields of
   // one name is kept, which is the order RFC 9110 5.3 makes significant.
-  const std::vector<Header> expected{{"X-B", "2"}, {"X-B", "3"}, {"X-A", "1"}, {"Custom-Unknown", "v"},
-                                     {"Content-Length", "8"}};
+  const std::vector<Header> expected{
+      {"X-B", "2"}, {"X-B", "3"}, {"X-A", "1"}, {"Custom-Unknown", "v"}, {"Content-Length", "8"}};
   EXPECT_EQ(envelope->headers, expected);
 }
 
@@ -119,13 +119,14 @@ TEST(HttpResponseFromEnvelope, LegacyErrorFromDispatchPassesThrough) {
 }
 
 TEST(HttpResponseFromEnvelope, HttpPassesStatusHeadersAndBodyButNotFraming) {
-  auto response = to_http_response(answer(201, "{}", {{"Content-Type", "application/json"},
-                                                       {"Set-Cookie", "a=1"},
-                                                       {"Set-Cookie", "b=2"},
-                                                       {"Content-Length", "999"},
-                                                       {"Transfer-Encoding", "chunked"},
-                                                       {"Connection", "upgrade"},
-                                                       {"Keep-Alive", "timeout=1"}}),
+  auto response = to_http_response(answer(201, "{}",
+                                          {{"Content-Type", "application/json"},
+                                           {"Set-Cookie", "a=1"},
+                                           {"Set-Cookie", "b=2"},
+                                           {"Content-Length", "999"},
+                                           {"Transfer-Encoding", "chunked"},
+                                           {"Connection", "upgrade"},
+                                           {"Keep-Alive", "timeout=1"}}),
                                    ResponseContext{RouteMode::http, 11, true, false});
   EXPECT_EQ(response.result_int(), 201u);
   EXPECT_EQ(response[bhttp::field::content_type], "application/json");
@@ -138,7 +139,8 @@ TEST(HttpResponseFromEnvelope, HttpPassesStatusHeadersAndBodyButNotFraming) {
 }
 
 TEST(HttpResponseFromEnvelope, ServerHeaderFrom1CWins) {
-  auto response = to_http_response(answer(200, "", {{"Server", "mine"}}), ResponseContext{RouteMode::http, 11, true, false});
+  auto response =
+      to_http_response(answer(200, "", {{"Server", "mine"}}), ResponseContext{RouteMode::http, 11, true, false});
   EXPECT_EQ(response.count(bhttp::field::server), 1u);
   EXPECT_EQ(response[bhttp::field::server], "mine");
 }

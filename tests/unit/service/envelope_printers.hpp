@@ -7,6 +7,8 @@
 
 namespace hserver {
 
-inline void PrintTo(const Header& header, std::ostream* out) { *out << header.name << ": " << header.value; }
+inline void PrintTo(const Header& header, std::ostream* out) {
+  *out << header.name << ": " << header.value;
+}
 
 }  // namespace hserver

@@ -4,26 +4,26 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <future>
-#include <array>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include <fmt/format.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <fmt/format.h>
 
 #include "envelope_printers.hpp"
 
@@ -193,11 +193,10 @@ class Client {
   // Reads raw bytes until `needle` has been seen (for the interim 100 Continue).
   bool read_until(std::string_view needle, std::chrono::milliseconds timeout = 5s) {
     std::optional<beast::error_code> result;
-    asio::async_read_until(socket_, buffer_, std::string{needle},
-                           [&](beast::error_code ec, std::size_t n) {
-                             result = ec;
-                             if (!ec) buffer_.consume(n);
-                           });
+    asio::async_read_until(socket_, buffer_, std::string{needle}, [&](beast::error_code ec, std::size_t n) {
+      result = ec;
+      if (!ec) buffer_.consume(n);
+    });
     run(timeout, result);
     return result && !*result;
   }

@@ -67,7 +67,7 @@ TEST(LegacyPath, DoubleAmpersandMeansPlus) {
   EXPECT_EQ(decoded("/A=1&&2;"), "A=1+2;");
   EXPECT_EQ(decoded("/%26%26"), "+");  // replaced after percent-decoding, as the original did
   EXPECT_EQ(decoded("/a&b"), "a&b");
-  EXPECT_EQ(decoded("/&&&"), "+&");    // left to right, no overlap
+  EXPECT_EQ(decoded("/&&&"), "+&");  // left to right, no overlap
   EXPECT_EQ(decoded("/&&&&"), "++");
 }
 
@@ -104,10 +104,10 @@ TEST(LegacyPath, InvalidUtf8AfterDecodingIsAnErrorNamingTheByte) {
   const std::string error = error_of("/ab%FF");
   EXPECT_NE(error.find("not valid UTF-8"), std::string::npos) << error;
   EXPECT_NE(error.find("byte 2"), std::string::npos) << error;
-  EXPECT_FALSE(decode_legacy_target("/%D0").has_value());          // truncated sequence
-  EXPECT_FALSE(decode_legacy_target("/%C0%AF").has_value());       // overlong '/'
-  EXPECT_FALSE(decode_legacy_target("/%ED%A0%80").has_value());    // UTF-16 surrogate
-  EXPECT_FALSE(decode_legacy_target("/\xD0").has_value());         // raw invalid byte
+  EXPECT_FALSE(decode_legacy_target("/%D0").has_value());        // truncated sequence
+  EXPECT_FALSE(decode_legacy_target("/%C0%AF").has_value());     // overlong '/'
+  EXPECT_FALSE(decode_legacy_target("/%ED%A0%80").has_value());  // UTF-16 surrogate
+  EXPECT_FALSE(decode_legacy_target("/\xD0").has_value());       // raw invalid byte
 }
 
 TEST(LegacyPath, TargetWithoutLeadingSlashIsRefused) {

@@ -52,10 +52,10 @@ struct ResponseEnvelope {
 };
 
 enum class CodecError {
-  truncated,        ///< the payload ends inside a field
-  trailing_bytes,   ///< bytes left over after the last field
-  bad_mode,         ///< unknown RouteMode value
-  too_many_headers, ///< more headers than kMaxHeaders
+  truncated,         ///< the payload ends inside a field
+  trailing_bytes,    ///< bytes left over after the last field
+  bad_mode,          ///< unknown RouteMode value
+  too_many_headers,  ///< more headers than kMaxHeaders
 };
 std::string_view to_string(CodecError error) noexcept;
 

@@ -23,15 +23,27 @@ class [[nodiscard]] Expected {
   bool has_value() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
 
-  T& value() & { assert(has_value()); return std::get<0>(state_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(state_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(state_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(state_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(state_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(state_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const E& error() const { assert(!has_value()); return std::get<1>(state_); }
+  const E& error() const {
+    assert(!has_value());
+    return std::get<1>(state_);
+  }
 
  private:
   std::variant<T, E> state_;
@@ -45,7 +57,10 @@ class [[nodiscard]] Status {
   Status(Unexpected<E> error) : error_(std::move(error.error)), failed_(true) {}  // NOLINT
   bool has_value() const noexcept { return !failed_; }
   explicit operator bool() const noexcept { return !failed_; }
-  const E& error() const { assert(failed_); return error_; }
+  const E& error() const {
+    assert(failed_);
+    return error_;
+  }
 
  private:
   E error_{};

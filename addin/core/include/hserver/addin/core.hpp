@@ -54,8 +54,7 @@ class Core {
   /// @brief Answer a request with text (ВернутьРезультат). Without id: the oldest delivered, unanswered one.
   Status<Error> return_result(const std::string& text, std::optional<std::uint64_t> id);
   /// @brief Answer an http-route request with status, headers and body (ОтправитьОтвет).
-  Status<Error> send_response(std::uint64_t id, std::uint16_t status, std::vector<Header> headers,
-                              std::string body);
+  Status<Error> send_response(std::uint64_t id, std::uint16_t status, std::vector<Header> headers, std::string body);
   /// @brief The request with this id, if it was delivered to 1C and not yet answered.
   std::optional<RequestEnvelope> request(std::uint64_t id) const;
 

@@ -69,9 +69,9 @@ class Channel {
   std::uint32_t bell_sequence() const noexcept { return own_bell_.sequence(); }
   void wait(std::uint32_t seen, std::chrono::milliseconds timeout) noexcept { own_bell_.wait(seen, timeout); }
 
-  void beat() noexcept;                      ///< store this end's heartbeat (now)
+  void beat() noexcept;  ///< store this end's heartbeat (now)
   std::uint64_t peer_heartbeat_ms() const noexcept;
-  void set_state(EndState state) noexcept;   ///< announce this end's state and ring the peer
+  void set_state(EndState state) noexcept;  ///< announce this end's state and ring the peer
   EndState peer_state() const noexcept;
   ProcessStamp peer_process() const noexcept;
 
@@ -103,8 +103,8 @@ class Channel {
   std::uint64_t max_message_bytes_ = 1ull << 30;
 
   mutable std::mutex queue_mutex_;
-  std::deque<Outbound> queued_;  ///< guarded by queue_mutex_
-  std::deque<Outbound> writing_; ///< channel thread only
+  std::deque<Outbound> queued_;        ///< guarded by queue_mutex_
+  std::deque<Outbound> writing_;       ///< channel thread only
   std::optional<Message> assembling_;  ///< channel thread only: a fragmented message in progress
 };
 

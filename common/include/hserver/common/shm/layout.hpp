@@ -29,8 +29,8 @@ enum class SegmentKind : std::uint32_t { registry = 1, channel = 2 };
 struct SegmentPrefix {
   std::uint64_t magic;
   std::uint32_t layout_version;
-  std::uint32_t kind;              ///< SegmentKind
-  std::uint64_t total_bytes;       ///< the size the creator mapped
+  std::uint32_t kind;                ///< SegmentKind
+  std::uint64_t total_bytes;         ///< the size the creator mapped
   std::atomic<std::uint32_t> ready;  ///< set to 1 (release) once the creator has initialised everything
   std::uint32_t reserved;
 };
@@ -70,7 +70,7 @@ enum class SlotState : std::uint32_t { free = 0, claiming = 1, claimed = 2, read
 
 enum class RefusalReason : std::uint32_t {
   none = 0,
-  channel_failed = 1,   ///< the service could not create the channel segment
+  channel_failed = 1,  ///< the service could not create the channel segment
   service_stopping = 2,
 };
 
@@ -133,8 +133,8 @@ struct alignas(kCacheLine) ChannelHeader {
   SegmentPrefix prefix;
   ProcessStamp service;
   ProcessStamp addin;
-  std::atomic<std::uint32_t> service_state;  ///< EndState
-  std::atomic<std::uint32_t> addin_state;    ///< EndState
+  std::atomic<std::uint32_t> service_state;         ///< EndState
+  std::atomic<std::uint32_t> addin_state;           ///< EndState
   std::atomic<std::uint64_t> service_heartbeat_ms;  ///< steady clock (system-wide on Linux and Windows)
   std::atomic<std::uint64_t> addin_heartbeat_ms;
   std::uint32_t route_index;
@@ -167,7 +167,9 @@ enum class MessageType : std::uint16_t {
   taken = 4,     ///< add-in -> service: the request was handed to 1C (so a crash now cannot re-dispatch it)
 };
 
-inline constexpr bool is_known_message_type(std::uint16_t type) noexcept { return type >= 1 && type <= 4; }
+inline constexpr bool is_known_message_type(std::uint16_t type) noexcept {
+  return type >= 1 && type <= 4;
+}
 
 /// @brief Bytes a channel segment needs for two rings of `ring_bytes` each.
 inline constexpr std::uint64_t channel_segment_bytes(std::uint32_t ring_bytes) noexcept {

@@ -83,8 +83,8 @@ class RegistryClient {
 
   /// @brief Claim a slot on the route served on `port` (or named `name`) and wait up to `timeout` for the
   /// service to create the channel.
-  Expected<Claim, std::string> attach(std::optional<std::uint16_t> port, const std::string& name,
-                                      std::uint32_t flags, std::chrono::milliseconds timeout);
+  Expected<Claim, std::string> attach(std::optional<std::uint16_t> port, const std::string& name, std::uint32_t flags,
+                                      std::chrono::milliseconds timeout);
 
  private:
   RegistryClient(std::string prefix, platform::SharedMemory memory);
