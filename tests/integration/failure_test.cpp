@@ -6,6 +6,8 @@
 #include <future>
 #include <thread>
 
+#include "hserver/common/platform/shared_memory.hpp"
+#include "hserver/common/shm/registry.hpp"
 #include "support/fixture.hpp"
 
 namespace hserver::test {
@@ -100,6 +102,30 @@ TEST_F(Failures, SigtermAnswersTheRequestInHandAndRemovesSharedMemory) {
   EXPECT_EQ(r.body.rfind("Error: ", 0), 0u) << r.body;
   EXPECT_EQ(service_->wait(10s), 0) << service_->log();
   EXPECT_TRUE(shm_objects().empty());
+}
+
+}  // namespace
+}  // namespace hserver::test
+
+namespace hserver::test {
+namespace {
+
+TEST_F(Failures, AddinOfAnotherLayoutVersionIsLoggedByTheService) {
+  start_service();
+  // Do what an add-in built for another layout does: touch only the version-independent report.
+  auto registry = platform::SharedMemory::open(shm::registry_name(prefix_));
+  ASSERT_TRUE(registry.has_value()) << registry.error();
+  auto* header = static_cast<shm::RegistryHeader*>(registry->data());
+  header->mismatch.addin_layout_version = 99;
+  header->mismatch.addin_pid = 4242;
+  header->mismatch.count.fetch_add(1);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (service_->log().find("refused an add-in (pid 4242)") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_NE(service_->log().find("built for shared-memory layout 99"), std::string::npos) << service_->log();
+  EXPECT_EQ(get("/x", 5s).status, 503);  // and it keeps serving
 }
 
 }  // namespace
