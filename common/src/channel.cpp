@@ -35,14 +35,14 @@ RingControl& inbound_ring(ChannelHeader& h, Side side) {
 
 }  // namespace
 
-Channel::Channel(Side side, platform::SharedMemory memory)
+Channel::Channel(Side side, platform::SharedMemory memory, platform::Doorbell own_bell, platform::Doorbell peer_bell)
     : side_(side),
       memory_(std::move(memory)),
       header_(header_of(memory_)),
       writer_(outbound_ring(*header_, side), base(memory_) + outbound_ring(*header_, side).data_offset),
       reader_(inbound_ring(*header_, side), base(memory_) + inbound_ring(*header_, side).data_offset),
-      own_bell_(side == Side::service ? header_->service_bell : header_->addin_bell),
-      peer_bell_(side == Side::service ? header_->addin_bell : header_->service_bell) {}
+      own_bell_(std::move(own_bell)),
+      peer_bell_(std::move(peer_bell)) {}
 
 Channel::Channel(Channel&& other) noexcept
     : side_(other.side_),
@@ -50,8 +50,8 @@ Channel::Channel(Channel&& other) noexcept
       header_(other.header_),
       writer_(other.writer_),
       reader_(other.reader_),
-      own_bell_(other.own_bell_),
-      peer_bell_(other.peer_bell_),
+      own_bell_(std::move(other.own_bell_)),
+      peer_bell_(std::move(other.peer_bell_)),
       max_message_bytes_(other.max_message_bytes_),
       queued_(std::move(other.queued_)),
       writing_(std::move(other.writing_)),
@@ -85,7 +85,11 @@ Expected<Channel, std::string> Channel::create(const std::string& name, std::uin
   h->service_heartbeat_ms.store(monotonic_ms());
   h->addin_heartbeat_ms.store(monotonic_ms());  // grace: the add-in has not opened it yet
   h->service_state.store(static_cast<std::uint32_t>(EndState::attached));
-  Channel channel(Side::service, std::move(*memory));
+  auto service_bell = platform::Doorbell::create(h->service_bell, service_bell_name(name), access);
+  if (!service_bell) return Unexpected{service_bell.error()};
+  auto addin_bell = platform::Doorbell::create(h->addin_bell, addin_bell_name(name), access);
+  if (!addin_bell) return Unexpected{addin_bell.error()};
+  Channel channel(Side::service, std::move(*memory), std::move(*service_bell), std::move(*addin_bell));
   channel.header_->prefix.ready.store(1, std::memory_order_release);
   return channel;
 }
@@ -108,7 +112,12 @@ Expected<Channel, std::string> Channel::open(const std::string& name) {
            r.data_offset + r.capacity <= memory->size();
   };
   if (!fits(h->request_ring) || !fits(h->response_ring)) return Unexpected{"channel '" + name + "' has a bad geometry"};
-  return Channel(Side::addin, std::move(*memory));
+  auto* header = header_of(*memory);
+  auto service_bell = platform::Doorbell::open(header->service_bell, service_bell_name(name));
+  if (!service_bell) return Unexpected{service_bell.error()};
+  auto addin_bell = platform::Doorbell::open(header->addin_bell, addin_bell_name(name));
+  if (!addin_bell) return Unexpected{addin_bell.error()};
+  return Channel(Side::addin, std::move(*memory), std::move(*addin_bell), std::move(*service_bell));
 }
 
 void Channel::send(MessageType type, std::uint64_t id, std::vector<std::byte> payload) {

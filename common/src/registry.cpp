@@ -13,6 +13,12 @@ namespace hserver::shm {
 std::string registry_name(const std::string& prefix) {
   return prefix + ".registry";
 }
+std::string attach_bell_name(const std::string& prefix) {
+  return prefix + ".registry.attach";
+}
+std::string slot_bell_name(const std::string& prefix) {
+  return prefix + ".registry.slot";
+}
 
 std::string channel_name(const std::string& prefix, std::uint32_t route, std::uint32_t slot, std::uint32_t generation) {
   return prefix + ".ch." + std::to_string(route) + "." + std::to_string(slot) + "." + std::to_string(generation);
@@ -52,13 +58,20 @@ RouteInfo info_of(const RouteEntry& e) {
 
 // ---- service side -------------------------------------------------------------------------------------
 
-RegistryOwner::RegistryOwner(std::string prefix, platform::SharedMemory memory)
-    : prefix_(std::move(prefix)), memory_(std::move(memory)), header_(header_of(memory_)) {}
+RegistryOwner::RegistryOwner(std::string prefix, platform::SharedMemory memory, platform::Doorbell attach_bell,
+                             platform::Doorbell slot_bell)
+    : prefix_(std::move(prefix)),
+      memory_(std::move(memory)),
+      header_(header_of(memory_)),
+      attach_bell_(std::move(attach_bell)),
+      slot_bell_(std::move(slot_bell)) {}
 
 RegistryOwner::RegistryOwner(RegistryOwner&& other) noexcept
     : prefix_(std::move(other.prefix_)),
       memory_(std::move(other.memory_)),
-      header_(std::exchange(other.header_, nullptr)) {}
+      header_(std::exchange(other.header_, nullptr)),
+      attach_bell_(std::move(other.attach_bell_)),
+      slot_bell_(std::move(other.slot_bell_)) {}
 
 RegistryOwner::~RegistryOwner() {
   if (header_ != nullptr) platform::SharedMemory::remove(registry_name(prefix_));
@@ -107,8 +120,12 @@ Expected<RegistryOwner, std::string> RegistryOwner::create(const std::string& pr
     e.mode = static_cast<std::uint8_t>(r.mode);
     e.slot_count = r.slot_count;
   }
+  auto attach_bell = platform::Doorbell::create(h->attach_bell, attach_bell_name(prefix), access);
+  if (!attach_bell) return Unexpected{attach_bell.error()};
+  auto slot_bell = platform::Doorbell::create(h->slot_bell, slot_bell_name(prefix), access);
+  if (!slot_bell) return Unexpected{slot_bell.error()};
   h->prefix.ready.store(1, std::memory_order_release);
-  return RegistryOwner(prefix, std::move(*memory));
+  return RegistryOwner(prefix, std::move(*memory), std::move(*attach_bell), std::move(*slot_bell));
 }
 
 void RegistryOwner::answer(std::uint32_t route, std::uint32_t slot, SlotState state, RefusalReason reason) {
@@ -116,21 +133,26 @@ void RegistryOwner::answer(std::uint32_t route, std::uint32_t slot, SlotState st
   s.refusal = static_cast<std::uint32_t>(reason);
   if (state == SlotState::ready) ++s.generation;
   s.state.store(static_cast<std::uint32_t>(state), std::memory_order_release);
-  platform::Doorbell(header_->slot_bell).ring();
+  slot_bell_.ring();
 }
 
 bool RegistryOwner::transition(std::uint32_t route, std::uint32_t slot, SlotState expected, SlotState next) {
   auto want = static_cast<std::uint32_t>(expected);
   const bool done = header_->routes[route].slots[slot].state.compare_exchange_strong(
       want, static_cast<std::uint32_t>(next), std::memory_order_acq_rel);
-  if (done) platform::Doorbell(header_->slot_bell).ring();
+  if (done) slot_bell_.ring();
   return done;
 }
 
 // ---- add-in side --------------------------------------------------------------------------------------
 
-RegistryClient::RegistryClient(std::string prefix, platform::SharedMemory memory)
-    : prefix_(std::move(prefix)), memory_(std::move(memory)), header_(header_of(memory_)) {}
+RegistryClient::RegistryClient(std::string prefix, platform::SharedMemory memory, platform::Doorbell attach_bell,
+                               platform::Doorbell slot_bell)
+    : prefix_(std::move(prefix)),
+      memory_(std::move(memory)),
+      header_(header_of(memory_)),
+      attach_bell_(std::move(attach_bell)),
+      slot_bell_(std::move(slot_bell)) {}
 
 Expected<RegistryClient, std::string> RegistryClient::open(const std::string& prefix) {
   const std::string name = registry_name(prefix);
@@ -161,7 +183,11 @@ Expected<RegistryClient, std::string> RegistryClient::open(const std::string& pr
     return Unexpected{"служба 1chserver не запущена / the 1chserver service (pid " + std::to_string(h->service.pid) +
                       ") is not running"};
   }
-  return RegistryClient(prefix, std::move(*memory));
+  auto attach_bell = platform::Doorbell::open(h->attach_bell, attach_bell_name(prefix));
+  if (!attach_bell) return Unexpected{attach_bell.error()};
+  auto slot_bell = platform::Doorbell::open(h->slot_bell, slot_bell_name(prefix));
+  if (!slot_bell) return Unexpected{slot_bell.error()};
+  return RegistryClient(prefix, std::move(*memory), std::move(*attach_bell), std::move(*slot_bell));
 }
 
 std::vector<RouteInfo> RegistryClient::routes() const {
@@ -203,9 +229,9 @@ Expected<Claim, std::string> RegistryClient::attach(std::optional<std::uint16_t>
   s.addin_flags = flags;
   s.claim_token = std::random_device{}();
   s.state.store(static_cast<std::uint32_t>(SlotState::claimed), std::memory_order_release);
-  platform::Doorbell(header_->attach_bell).ring();
+  attach_bell_.ring();
 
-  platform::Doorbell answered(header_->slot_bell);
+  platform::Doorbell& answered = slot_bell_;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const std::uint32_t seen = answered.sequence();

@@ -8,6 +8,9 @@
 #include <ctime>
 
 namespace hserver::platform {
+
+struct Doorbell::Native {};  // the futex lives in the shared word itself
+
 namespace {
 
 // Not FUTEX_PRIVATE_FLAG: the word is shared between processes.
@@ -16,6 +19,20 @@ long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value, const 
 }
 
 }  // namespace
+
+Doorbell::Doorbell(shm::DoorbellWord& word, std::unique_ptr<Native> native) noexcept
+    : word_(&word), native_(std::move(native)) {}
+Doorbell::Doorbell(Doorbell&&) noexcept = default;
+Doorbell& Doorbell::operator=(Doorbell&&) noexcept = default;
+Doorbell::~Doorbell() = default;
+
+Expected<Doorbell, std::string> Doorbell::create(shm::DoorbellWord& word, const std::string&, const SegmentAccess&) {
+  return Doorbell(word, nullptr);
+}
+
+Expected<Doorbell, std::string> Doorbell::open(shm::DoorbellWord& word, const std::string&) {
+  return Doorbell(word, nullptr);
+}
 
 void Doorbell::ring() noexcept {
   word_->sequence.fetch_add(1, std::memory_order_seq_cst);

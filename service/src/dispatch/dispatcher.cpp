@@ -283,7 +283,7 @@ class Dispatcher::Impl {
   // ---- attach -------------------------------------------------------------------------------------
 
   void supervise() {
-    auto bell = registry_->attach_bell();
+    auto& bell = registry_->attach_bell();
     std::uint32_t mismatches_seen = 0;
     while (!stop_.load()) {
       const std::uint32_t seen = bell.sequence();

@@ -89,7 +89,10 @@ class Channel {
     std::size_t offset = 0;  ///< payload bytes already written as fragments
   };
 
-  Channel(Side side, platform::SharedMemory memory);
+  Channel(Side side, platform::SharedMemory memory, platform::Doorbell own_bell, platform::Doorbell peer_bell);
+  /// Names of the kernel objects behind the two bells (unused on POSIX).
+  static std::string service_bell_name(const std::string& channel) { return channel + ".s"; }
+  static std::string addin_bell_name(const std::string& channel) { return channel + ".a"; }
   Expected<bool, ProtocolError> read_inbound(const std::function<void(Message&&)>& on_message);
   Expected<bool, ProtocolError> write_outbound();
 

@@ -49,18 +49,25 @@ class RegistryOwner {
 
   RegistryHeader& header() const noexcept { return *header_; }
   const std::string& prefix() const noexcept { return prefix_; }
-  platform::Doorbell attach_bell() const noexcept { return platform::Doorbell(header_->attach_bell); }
+  platform::Doorbell& attach_bell() noexcept { return attach_bell_; }
   /// @brief Publish a slot's new state and wake the add-ins waiting for an answer.
   void answer(std::uint32_t route, std::uint32_t slot, SlotState state, RefusalReason reason = RefusalReason::none);
   /// @brief Try to take back a claimed slot (the add-in may have withdrawn it): CAS from `expected`.
   bool transition(std::uint32_t route, std::uint32_t slot, SlotState expected, SlotState next);
 
  private:
-  RegistryOwner(std::string prefix, platform::SharedMemory memory);
+  RegistryOwner(std::string prefix, platform::SharedMemory memory, platform::Doorbell attach_bell,
+                platform::Doorbell slot_bell);
   std::string prefix_;
   platform::SharedMemory memory_;
   RegistryHeader* header_;
+  platform::Doorbell attach_bell_;
+  platform::Doorbell slot_bell_;
 };
+
+/// Names of the kernel objects behind the registry's two bells (unused on POSIX).
+std::string attach_bell_name(const std::string& prefix);
+std::string slot_bell_name(const std::string& prefix);
 
 /// @brief Add-in side: what an attach yields.
 struct Claim {
@@ -87,10 +94,13 @@ class RegistryClient {
                                       std::chrono::milliseconds timeout);
 
  private:
-  RegistryClient(std::string prefix, platform::SharedMemory memory);
+  RegistryClient(std::string prefix, platform::SharedMemory memory, platform::Doorbell attach_bell,
+                 platform::Doorbell slot_bell);
   std::string prefix_;
   platform::SharedMemory memory_;
   RegistryHeader* header_;
+  platform::Doorbell attach_bell_;
+  platform::Doorbell slot_bell_;
 };
 
 }  // namespace hserver::shm
