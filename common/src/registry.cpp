@@ -20,8 +20,10 @@ std::string slot_bell_name(const std::string& prefix) {
   return prefix + ".registry.slot";
 }
 
-std::string channel_name(const std::string& prefix, std::uint32_t route, std::uint32_t slot, std::uint32_t generation) {
-  return prefix + ".ch." + std::to_string(route) + "." + std::to_string(slot) + "." + std::to_string(generation);
+std::string channel_name(const std::string& prefix, std::uint32_t service_pid, std::uint32_t route, std::uint32_t slot,
+                         std::uint32_t generation) {
+  return prefix + ".ch." + std::to_string(service_pid) + "." + std::to_string(route) + "." + std::to_string(slot) +
+         "." + std::to_string(generation);
 }
 
 bool is_valid_object_word(const std::string& word, bool allow_dot) {
@@ -261,7 +263,7 @@ Expected<Claim, std::string> RegistryClient::attach(std::optional<std::uint16_t>
   claim.slot_index = *slot;
   claim.generation = s.generation;
   claim.route = all[*route];
-  claim.channel_name = channel_name(prefix_, *route, *slot, s.generation);
+  claim.channel_name = channel_name(prefix_, header_->service.pid, *route, *slot, s.generation);
   return claim;
 }
 

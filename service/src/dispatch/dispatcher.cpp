@@ -90,7 +90,7 @@ class Dispatcher::Impl {
       routes_.push_back(Route{rc, {}, {}});
       infos.push_back(shm::RouteInfo{rc.name, rc.port, rc.mode, config.max_workers_per_route});
     }
-    auto registry = shm::RegistryOwner::create(config.shm_prefix, infos, config.ring_bytes, platform::SegmentAccess{});
+    auto registry = shm::RegistryOwner::create(config.shm_prefix, infos, config.ring_bytes, segment_access());
     if (!registry) throw std::runtime_error(registry.error());
     registry_.emplace(std::move(*registry));
     spdlog::info("shared memory '{}' ready: {} route(s), rings of {} KiB", shm::registry_name(config.shm_prefix),
@@ -312,13 +312,13 @@ class Dispatcher::Impl {
   void accept(std::uint32_t r, std::uint32_t s) {
     auto& slot = registry_->header().routes[r].slots[s];
     const shm::ProcessStamp addin = slot.addin;
-    const std::string name = shm::channel_name(config_.shm_prefix, r, s, slot.generation + 1);
+    const std::string name =
+        shm::channel_name(config_.shm_prefix, registry_->header().service.pid, r, s, slot.generation + 1);
     if (stop_.load() || stopping_flag()) {
       registry_->answer(r, s, shm::SlotState::refused, shm::RefusalReason::service_stopping);
       return;
     }
-    auto channel =
-        shm::Channel::create(name, config_.ring_bytes, platform::SegmentAccess{}, r, s, slot.generation + 1, addin);
+    auto channel = shm::Channel::create(name, config_.ring_bytes, segment_access(), r, s, slot.generation + 1, addin);
     if (!channel) {
       spdlog::error("route '{}': cannot attach add-in pid {}: {}", routes_[r].config.name, addin.pid, channel.error());
       registry_->answer(r, s, shm::SlotState::refused, shm::RefusalReason::channel_failed);
@@ -335,6 +335,13 @@ class Dispatcher::Impl {
     worker->thread = std::thread([this, worker] { run_worker(worker); });
     std::lock_guard lock(mutex_);
     dispatch_locked(r);
+  }
+
+  platform::SegmentAccess segment_access() const {
+    platform::SegmentAccess access;
+    access.posix_group = config_.shm_posix_group;
+    access.windows_users = config_.shm_windows_users;
+    return access;
   }
 
   bool stopping_flag() {

@@ -46,7 +46,7 @@ TEST_F(RegistryTest, AddinFindsRoutesByPortAndName) {
   service.join();
   ASSERT_TRUE(claim.has_value()) << claim.error();
   EXPECT_EQ(claim->route_index, 1u);
-  EXPECT_EQ(claim->channel_name, channel_name(prefix_, 1, 0, 1));
+  EXPECT_EQ(claim->channel_name, channel_name(prefix_, static_cast<std::uint32_t>(::getpid()), 1, 0, 1));
 
   // The only slot of "api" is taken now.
   auto second = client->attach(3190, "", 0, 200ms);
@@ -103,17 +103,19 @@ TEST_F(RegistryTest, LeftoversOfADeadServiceAreRemovedAtStart) {
   const pid_t child = ::fork();
   if (child == 0) {
     auto owner = RegistryOwner::create(prefix_, routes(), 1 << 16, {});
-    (void)platform::SharedMemory::create(channel_name(prefix_, 0, 0, 1), 4096, {});
+    (void)platform::SharedMemory::create(channel_name(prefix_, static_cast<std::uint32_t>(::getpid()), 0, 0, 1), 4096,
+                                         {});
     ::_exit(owner.has_value() ? 0 : 1);  // no destructors: the objects stay behind
   }
   int status = 0;
   ::waitpid(child, &status, 0);
   ASSERT_EQ(WEXITSTATUS(status), 0);
-  ASSERT_TRUE(platform::SharedMemory::open(channel_name(prefix_, 0, 0, 1)).has_value());
+  const std::string leftover = channel_name(prefix_, static_cast<std::uint32_t>(child), 0, 0, 1);
+  ASSERT_TRUE(platform::SharedMemory::open(leftover).has_value());
 
   auto owner = RegistryOwner::create(prefix_, routes(), 1 << 16, {});
   ASSERT_TRUE(owner.has_value()) << owner.error();
-  EXPECT_FALSE(platform::SharedMemory::open(channel_name(prefix_, 0, 0, 1)).has_value());
+  EXPECT_FALSE(platform::SharedMemory::open(leftover).has_value());
   EXPECT_EQ(owner->header().service.pid, static_cast<std::uint32_t>(::getpid()));
 }
 

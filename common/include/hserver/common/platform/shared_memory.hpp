@@ -12,7 +12,11 @@ namespace hserver::platform {
 
 /// @brief Access given to the segments the service creates (POSIX: file mode bits; Windows: a DACL).
 struct SegmentAccess {
-  unsigned mode = 0660;  ///< POSIX mode: the service user and its group (1C's users join that group)
+  unsigned mode = 0660;     ///< POSIX mode: the service user and its group (1C's users join that group)
+  std::string posix_group;  ///< POSIX: group given to the objects; empty keeps the service's own group
+  /// Windows: the account or group (name or SID string) of the 1C users who may open the objects, besides
+  /// SYSTEM and Administrators which always may. Empty: SYSTEM and Administrators only.
+  std::string windows_users;
 };
 
 class SharedMemory {

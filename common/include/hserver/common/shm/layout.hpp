@@ -127,7 +127,7 @@ struct RingControl {
 /// Channel states each side announces.
 enum class EndState : std::uint32_t { opening = 0, attached = 1, detached = 2 };
 
-/// @brief One channel per attached add-in: `<prefix>.ch.<route>.<slot>.<generation>`.
+/// @brief One channel per attached add-in: `<prefix>.ch.<service pid>.<route>.<slot>.<generation>`.
 /// The request ring carries service -> add-in, the response ring add-in -> service.
 struct alignas(kCacheLine) ChannelHeader {
   SegmentPrefix prefix;

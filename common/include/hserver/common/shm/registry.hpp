@@ -19,8 +19,11 @@ namespace hserver::shm {
 
 /// @brief "<prefix>.registry"
 std::string registry_name(const std::string& prefix);
-/// @brief "<prefix>.ch.<route>.<slot>.<generation>"
-std::string channel_name(const std::string& prefix, std::uint32_t route, std::uint32_t slot, std::uint32_t generation);
+/// @brief "<prefix>.ch.<service pid>.<route>.<slot>.<generation>": the service pid keeps a restarted
+/// service from colliding with a dead one's channel that an add-in still holds open (Windows keeps a
+/// named object alive while any handle to it is open).
+std::string channel_name(const std::string& prefix, std::uint32_t service_pid, std::uint32_t route, std::uint32_t slot,
+                         std::uint32_t generation);
 /// @brief True for a prefix or route name usable in object names on every OS: [A-Za-z0-9_-], 1..47 chars
 /// (a prefix may also hold '.').
 bool is_valid_object_word(const std::string& word, bool allow_dot = false);
