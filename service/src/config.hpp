@@ -39,7 +39,9 @@ struct HttpLimits {
 struct ServiceConfig {
   std::vector<RouteConfig> routes{RouteConfig{}};
   HttpLimits http;
-  std::string shm_prefix = "1chserver";      ///< names of shared-memory objects start with it
+  std::string shm_prefix = "1chserver";  ///< names of shared-memory objects start with it
+  std::string shm_posix_group;    ///< POSIX: group of the shared-memory objects (1C's users); empty: the service's
+  std::string shm_windows_users;  ///< Windows: account or group of 1C's users allowed to attach
   std::uint32_t ring_bytes = 1u << 20;       ///< capacity of each ring of a channel (power of two)
   std::uint32_t max_workers_per_route = 16;  ///< attach slots per route
   unsigned threads = 2;                      ///< I/O threads
