@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libspdlog-dev libfmt-dev libcli11-dev googletest libgtest-dev
   curl zip clang-format git
+  # Windows programs: cross-built with MinGW-w64 (posix threads) and tested under Wine (ctest -L windows)
+  g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix mingw-w64-tools wine64
 )
 
 missing=()

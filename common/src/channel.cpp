@@ -54,7 +54,7 @@ Channel::Channel(Channel&& other) noexcept
       peer_bell_(std::move(other.peer_bell_)),
       max_message_bytes_(other.max_message_bytes_),
       queued_(std::move(other.queued_)),
-      writing_(std::move(other.writing_)),
+      writing_(std::move(other.writing_)),  // moved before any thread uses the channel
       assembling_(std::move(other.assembling_)) {}
 
 Channel::~Channel() = default;
@@ -120,16 +120,18 @@ Expected<Channel, std::string> Channel::open(const std::string& name) {
   return Channel(Side::addin, std::move(*memory), std::move(*addin_bell), std::move(*service_bell));
 }
 
-void Channel::send(MessageType type, std::uint64_t id, std::vector<std::byte> payload) {
+void Channel::send(MessageType type, std::uint64_t id, std::vector<std::byte> payload, Flush flush) {
   {
     std::lock_guard lock(queue_mutex_);
     queued_.push_back(Outbound{type, id, std::move(payload)});
   }
+  // A ring error found here is found again, and handled, by the channel thread's next pump.
+  if (flush == Flush::now) (void)write_outbound();
   own_bell_.ring();
 }
 
 bool Channel::outbound_pending() const {
-  std::lock_guard lock(queue_mutex_);
+  std::scoped_lock lock(producer_mutex_, queue_mutex_);
   return !queued_.empty() || !writing_.empty();
 }
 
@@ -188,6 +190,7 @@ Expected<bool, ProtocolError> Channel::read_inbound(const std::function<void(Mes
 }
 
 Expected<bool, ProtocolError> Channel::write_outbound() {
+  std::lock_guard producer(producer_mutex_);
   {
     std::lock_guard lock(queue_mutex_);
     while (!queued_.empty()) {

@@ -81,9 +81,9 @@ void read_into(const json::object& object, std::string_view parent, std::string_
 
 RouteConfig read_route(const json::value& value, const std::string& key) {
   const json::object& object = as_object(value, key);
-  reject_unknown_keys(
-      object, key,
-      {"name", "listen", "mode", "request_timeout_ms", "no_worker_wait_ms", "queue_limit", "worker_in_flight"});
+  reject_unknown_keys(object, key,
+                      {"name", "listen", "mode", "request_timeout_ms", "no_worker_wait_ms", "queue_limit",
+                       "worker_in_flight", "while_paused", "hold_time_ms", "retry_after_s"});
   RouteConfig route;
   read_into(object, key, "name", route.name);
   if (const json::value* listen = object.if_contains("listen")) {
@@ -101,6 +101,15 @@ RouteConfig read_route(const json::value& value, const std::string& key) {
   read_into(object, key, "no_worker_wait_ms", route.no_worker_wait);
   read_into(object, key, "queue_limit", route.queue_limit);
   read_into(object, key, "worker_in_flight", route.worker_in_flight);
+  if (const json::value* behaviour = object.if_contains("while_paused")) {
+    auto parsed = parse_paused_behaviour(read_string(*behaviour, child(key, "while_paused")));
+    if (!parsed) fail(child(key, "while_paused"), parsed.error());
+    route.while_paused = *parsed;
+  }
+  read_into(object, key, "hold_time_ms", route.hold_time);
+  std::uint32_t retry_after_s = static_cast<std::uint32_t>(route.retry_after.count());
+  read_into(object, key, "retry_after_s", retry_after_s);
+  route.retry_after = std::chrono::seconds{retry_after_s};
   return route;
 }
 
@@ -124,17 +133,27 @@ void read_log(const json::value& value, ServiceConfig& config) {
   read_into(object, "log", "file", config.log_file);
 }
 
+void read_shm(const json::value& value, ServiceConfig& config) {
+  const json::object& object = as_object(value, "shm");
+  reject_unknown_keys(object, "shm", {"posix_group", "windows_users"});
+  read_into(object, "shm", "posix_group", config.shm_posix_group);
+  read_into(object, "shm", "windows_users", config.shm_windows_users);
+}
+
 ServiceConfig read_config(const json::value& root) {
   const json::object& object = as_object(root, "");
-  reject_unknown_keys(
-      object, "",
-      {"shm_prefix", "threads", "ring_bytes", "max_workers_per_route", "stop_grace_ms", "log", "http", "routes"});
+  reject_unknown_keys(object, "",
+                      {"shm_prefix", "shm", "threads", "ring_bytes", "max_workers_per_route", "stop_grace_ms", "log",
+                       "http", "routes", "admin_socket", "metrics_listen"});
   ServiceConfig config;
   read_into(object, "", "shm_prefix", config.shm_prefix);
   read_into(object, "", "threads", config.threads);
   read_into(object, "", "ring_bytes", config.ring_bytes);
   read_into(object, "", "max_workers_per_route", config.max_workers_per_route);
   read_into(object, "", "stop_grace_ms", config.stop_grace);
+  read_into(object, "", "admin_socket", config.admin_socket);
+  read_into(object, "", "metrics_listen", config.metrics_listen);
+  if (const json::value* shm = object.if_contains("shm")) read_shm(*shm, config);
   if (const json::value* log = object.if_contains("log")) read_log(*log, config);
   if (const json::value* http = object.if_contains("http")) read_http(*http, config.http);
   if (const json::value* routes = object.if_contains("routes")) {
@@ -172,6 +191,27 @@ bool is_known_log_level(std::string_view level) {
   return std::find(kLevels.begin(), kLevels.end(), level) != kLevels.end();
 }
 
+// The portable POSIX group name (letters, digits, '.', '_', '-', not starting with '-'), with the
+// 32-character limit of the shadow tools; anything else would fail later, far from the config.
+bool is_posix_group_name(std::string_view name) {
+  return is_simple_name(name, 32) && name.front() != '-';
+}
+
+// "NAME", "DOMAIN\NAME", "NAME@DOMAIN" or a SID string "S-1-5-..."; the characters Windows forbids in
+// account names are refused here so that a typo is reported at start, not when the first add-in attaches.
+bool is_windows_account(std::string_view name) {
+  constexpr std::string_view kForbidden = "\"/[]:;|=,+*?<>";
+  if (name.empty() || name.size() > 256 || name.front() == ' ' || name.back() == ' ') return false;
+  const auto separator = name.find('\\');
+  if (separator != std::string_view::npos) {
+    if (separator == 0 || separator + 1 == name.size()) return false;
+    if (name.find('\\', separator + 1) != std::string_view::npos) return false;
+  }
+  return std::none_of(name.begin(), name.end(), [&](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f || kForbidden.find(c) != kForbidden.npos;
+  });
+}
+
 void validate_route(const RouteConfig& route, const std::string& key) {
   if (!is_simple_name(route.name, 64)) {
     fail(child(key, "name"), fmt::format("\"{}\" must be 1 to 64 letters, digits, '_', '-' or '.'", route.name));
@@ -185,6 +225,7 @@ void validate_route(const RouteConfig& route, const std::string& key) {
   if (route.no_worker_wait.count() < 0) fail(child(key, "no_worker_wait_ms"), "must not be negative");
   if (route.queue_limit == 0) fail(child(key, "queue_limit"), "must be at least 1");
   if (route.worker_in_flight == 0) fail(child(key, "worker_in_flight"), "must be at least 1");
+  if (route.hold_time.count() <= 0) fail(child(key, "hold_time_ms"), "must be at least 1");
 }
 
 void validate(const ServiceConfig& config) {
@@ -206,6 +247,14 @@ void validate(const ServiceConfig& config) {
   }
   if (!is_simple_name(config.shm_prefix, 32)) {
     fail("shm_prefix", fmt::format("\"{}\" must be 1 to 32 letters, digits, '_', '-' or '.'", config.shm_prefix));
+  }
+  if (!config.shm_posix_group.empty() && !is_posix_group_name(config.shm_posix_group)) {
+    fail("shm.posix_group",
+         fmt::format("\"{}\" is not a group name: 1 to 32 letters, digits, '_', '-' or '.'", config.shm_posix_group));
+  }
+  if (!config.shm_windows_users.empty() && !is_windows_account(config.shm_windows_users)) {
+    fail("shm.windows_users",
+         fmt::format("\"{}\" is not an account, group or SID (NAME, DOMAIN\\NAME, S-1-...)", config.shm_windows_users));
   }
   constexpr std::uint32_t kMinRing = 64 * 1024;
   const std::uint32_t ring = config.ring_bytes;
@@ -258,6 +307,12 @@ Expected<ListenAddress, std::string> parse_listen_address(std::string_view text)
   return ListenAddress{std::string{host}, static_cast<std::uint16_t>(port)};
 }
 
+Expected<PausedBehaviour, std::string> parse_paused_behaviour(std::string_view text) {
+  if (text == "hold") return PausedBehaviour::hold;
+  if (text == "reject") return PausedBehaviour::reject;
+  return Unexpected{fmt::format("\"{}\" is not hold or reject", text)};
+}
+
 Expected<RouteMode, std::string> parse_route_mode(std::string_view text) {
   if (text == "legacy") return RouteMode::legacy;
   if (text == "http") return RouteMode::http;
@@ -302,6 +357,8 @@ Status<std::string> apply_overrides(ServiceConfig& config, const ConfigOverrides
     }
   }
   if (overrides.shm_prefix) config.shm_prefix = *overrides.shm_prefix;
+  if (overrides.shm_posix_group) config.shm_posix_group = *overrides.shm_posix_group;
+  if (overrides.shm_windows_users) config.shm_windows_users = *overrides.shm_windows_users;
   if (overrides.log_level) config.log_level = *overrides.log_level;
   if (overrides.log_file) config.log_file = *overrides.log_file;
   if (overrides.threads) config.threads = *overrides.threads;
@@ -317,6 +374,13 @@ Status<std::string> apply_overrides(ServiceConfig& config, const ConfigOverrides
     for (auto& route : config.routes) {
       route.no_worker_wait = std::chrono::milliseconds{static_cast<std::int64_t>(*overrides.no_worker_wait_ms)};
     }
+  }
+  if (overrides.metrics_listen) config.metrics_listen = *overrides.metrics_listen;
+  if (overrides.admin_socket) config.admin_socket = *overrides.admin_socket;
+  if (overrides.paused_behaviour) {
+    auto parsed = parse_paused_behaviour(*overrides.paused_behaviour);
+    if (!parsed) return Unexpected{fmt::format("--paused-behaviour: {}", parsed.error())};
+    for (auto& route : config.routes) route.while_paused = *parsed;
   }
   if (overrides.stop_grace_ms) {
     if (*overrides.stop_grace_ms > kMaxMs) return Unexpected{std::string{"--stop-grace-ms: at most a day"}};

@@ -14,6 +14,12 @@ namespace hserver::service {
 
 using std::chrono::milliseconds;
 
+/// @brief What a paused route does with new requests.
+enum class PausedBehaviour {
+  hold,    ///< keep them queued (up to hold_time) and serve them on resume: clients see a delay
+  reject,  ///< answer 503 with Retry-After at once
+};
+
 /// @brief One route: a port the service listens on and the add-ins that serve it.
 struct RouteConfig {
   std::string name = "default";  ///< unique; add-ins attach by this name, or by port
@@ -24,6 +30,9 @@ struct RouteConfig {
   milliseconds no_worker_wait{2'000};    ///< how long a request waits for a first add-in: 503 after it
   std::size_t queue_limit = 1024;        ///< requests waiting for an add-in: 503 beyond it
   std::uint32_t worker_in_flight = 1;    ///< requests handed to one add-in at once (1C handles events one by one)
+  PausedBehaviour while_paused = PausedBehaviour::hold;
+  milliseconds hold_time{300'000};       ///< while paused, how long a request may be held: 503 after it
+  std::chrono::seconds retry_after{10};  ///< Retry-After of a 503 given while paused (reject) or held too long
 };
 
 /// @brief Limits applied to every HTTP connection.
@@ -48,6 +57,10 @@ struct ServiceConfig {
   milliseconds stop_grace{5'000};            ///< on SIGTERM: time to finish requests in hand
   std::string log_level = "info";            ///< trace, debug, info, warn, error
   std::string log_file;                      ///< empty: log to the console only
+  /// Admin channel (1chserverctl). Empty: the default path (admin_socket_path() in admin/admin_path.hpp).
+  std::string admin_socket;
+  /// Health and Prometheus metrics listener, "address:port"; empty disables it. Local by default.
+  std::string metrics_listen = "127.0.0.1:9188";
 };
 
 }  // namespace hserver::service

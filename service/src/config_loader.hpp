@@ -17,12 +17,17 @@ struct ConfigOverrides {
   std::optional<std::string> listen;  ///< "address:port" of the single route
   std::optional<std::string> mode;    ///< "legacy" | "http" of the single route
   std::optional<std::string> shm_prefix;
+  std::optional<std::string> shm_posix_group;    ///< --shm-group
+  std::optional<std::string> shm_windows_users;  ///< --shm-windows-users
   std::optional<std::string> log_level;
   std::optional<std::string> log_file;
   std::optional<unsigned> threads;
   std::optional<std::uint64_t> request_timeout_ms;  ///< applies to every route
   std::optional<std::uint64_t> no_worker_wait_ms;   ///< applies to every route
   std::optional<std::uint64_t> stop_grace_ms;
+  std::optional<std::string> metrics_listen;  ///< "" disables the listener
+  std::optional<std::string> admin_socket;
+  std::optional<std::string> paused_behaviour;  ///< applies to every route
 };
 
 /// @brief A parsed "127.0.0.1:3188" or "[::1]:3188".
@@ -37,6 +42,8 @@ Expected<ListenAddress, std::string> parse_listen_address(std::string_view text)
 
 /// @brief "legacy" or "http".
 Expected<RouteMode, std::string> parse_route_mode(std::string_view text);
+/// @brief "hold" or "reject".
+Expected<PausedBehaviour, std::string> parse_paused_behaviour(std::string_view text);
 
 /// @brief Reads a JSON config (comments and trailing commas allowed) over the defaults of ServiceConfig.
 /// Unknown keys, wrong types and out-of-range numbers are errors naming the key ("routes[1].mode: ...").
@@ -47,7 +54,9 @@ Expected<ServiceConfig, std::string> parse_config_json(std::string_view text);
 Status<std::string> apply_overrides(ServiceConfig& config, const ConfigOverrides& overrides);
 
 /// @brief Checks what the types cannot: unique route names and ports, ports 1..65535, valid modes and
-/// addresses, ring_bytes a power of two >= 64 KiB, positive limits and timeouts, known log level.
+/// addresses, ring_bytes a power of two >= 64 KiB, positive limits and timeouts, known log level, a
+/// plausible POSIX group name and Windows account name or SID (whether they exist is checked when the
+/// shared memory is created).
 Status<std::string> validate_config(const ServiceConfig& config);
 
 /// @brief The whole sequence main runs: defaults, then the file at `path` (none when empty), then the

@@ -36,4 +36,9 @@ Status<std::string> setup_logging(const ServiceConfig& config) {
   return {};
 }
 
+void add_log_sink(spdlog::sink_ptr sink, spdlog::level::level_enum min_level) {
+  sink->set_level(min_level);
+  spdlog::default_logger()->sinks().push_back(std::move(sink));
+}
+
 }  // namespace hserver::service

@@ -60,7 +60,8 @@ TEST_F(RoundTrip, ManySequentialRequestsOnFreshConnections) {
 }
 
 TEST_F(RoundTrip, HttpRoutePostWithTenMebibytesEachWay) {
-  start_service(ServiceOptions().with_mode("http"));
+  // A generous deadline: sanitizer builds on a loaded machine copy 20 MiB slowly.
+  start_service(ServiceOptions().with_mode("http").with_request_timeout_ms(60'000));
   start_host();
   std::string body(10 * 1024 * 1024, '\0');
   for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>((i * 131 + i / 977) & 0xff);

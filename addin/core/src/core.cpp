@@ -22,6 +22,7 @@ constexpr auto kAttachTimeout = 5s;
 constexpr auto kTick = 100ms;                      // heartbeat period and the longest a channel thread sleeps
 constexpr std::uint64_t kServiceSilenceMs = 3000;  // a service whose heartbeat is older is gone
 constexpr auto kFlushTimeout = 2s;                 // Stop(): time to hand the last answers to the service
+constexpr auto kEventRetry = 50ms;                 // after 1C refused an event, try again this much later
 
 ResponseEnvelope text_response(std::uint64_t id, std::uint16_t status, std::string text) {
   ResponseEnvelope r;
@@ -203,7 +204,7 @@ class Core::Impl {
     delivered_.emplace(request.id, request);
     delivery_order_.push_back(request.id);
     // Tell the service 1C has it: from now on a crash cannot silently re-run it elsewhere.
-    if (channel_) channel_->send(shm::MessageType::taken, request.id, {});
+    if (channel_) channel_->send(shm::MessageType::taken, request.id, {}, shm::Channel::Flush::now);
   }
 
   /// Raise events for waiting requests while 1C's buffer has room. Any thread; raises with no lock held.
@@ -214,27 +215,37 @@ class Core::Impl {
       {
         std::lock_guard lock(mutex_);
         if (pull_mode_ || stopping_ || waiting_.empty()) return;
+        if (std::chrono::steady_clock::now() < events_refused_until_) return;
         const long depth = std::max(1L, sink_->event_buffer_depth());
         if (raised_ >= static_cast<std::size_t>(depth)) return;
         next = std::move(waiting_.front());
         waiting_.pop_front();
         ++raised_;
-        mark_delivered_locked(next);
+        delivered_.emplace(next.id, next);
+        delivery_order_.push_back(next.id);
+        // `taken` is in shared memory before 1C can see the event: if 1C dies running the code, the
+        // service answers with an error instead of running it again elsewhere. (If 1C refuses the event
+        // the request stays here and is delivered later: still taken, still never run twice.)
+        if (channel_) channel_->send(shm::MessageType::taken, next.id, {}, shm::Channel::Flush::now);
       }
       const bool legacy = next.mode == RouteMode::legacy;
       const std::string data = legacy ? next.body : std::to_string(next.id);
-      if (!sink_->raise_event(kEventSource, legacy ? kLegacyEvent : kHttpEvent, data)) {
-        // 1C's buffer is full of events that are not ours to count: answer with an error rather than
-        // pretend it was delivered; the client sees why.
-        std::lock_guard lock(mutex_);
-        auto it = delivered_.find(next.id);
-        if (it != delivered_.end()) {
-          delivered_.erase(it);
-          delivery_order_.erase(std::find(delivery_order_.begin(), delivery_order_.end(), next.id));
-          if (raised_ > 0) --raised_;
-          send_locked(text_response(next.id, 503, "Error: 1C event buffer is full"));
-        }
+      const bool raised = sink_->raise_event(kEventSource, legacy ? kLegacyEvent : kHttpEvent, data);
+      std::lock_guard lock(mutex_);
+      if (raised) continue;
+      // 1C refused the event (its buffer is full of events that are not ours, or this session gets no
+      // events, as a server session): keep the request for a later try or for a pull wait; the route's
+      // deadline bounds how long.
+      auto it = delivered_.find(next.id);
+      if (it != delivered_.end()) {
+        delivered_.erase(it);
+        delivery_order_.erase(std::find(delivery_order_.begin(), delivery_order_.end(), next.id));
+        if (raised_ > 0) --raised_;
+        waiting_.push_front(std::move(next));
+        pull_ready_.notify_one();
       }
+      events_refused_until_ = std::chrono::steady_clock::now() + kEventRetry;
+      return;
     }
   }
 
@@ -337,6 +348,7 @@ class Core::Impl {
   std::deque<std::uint64_t> delivery_order_;            // delivered ids, oldest first
   std::size_t raised_ = 0;                              // events raised and not yet answered
   bool pull_mode_ = false;
+  std::chrono::steady_clock::time_point events_refused_until_{};  // 1C refused an event: retry after it
   bool stopping_ = false;
   std::string last_error_;
   std::thread thread_;

@@ -44,15 +44,22 @@ struct Worker;
 
 /// One request from submit() to its single completion.
 struct Pending {
-  Pending(net::io_context& io, RequestEnvelope r, Completion d, std::size_t route_index)
-      : request(std::move(r)), done(std::move(d)), route(route_index), timer(io), arrived(Clock::now()) {}
-  RequestEnvelope request;  // moved out once encoded for a worker
+  Pending(net::io_context& io, RequestEnvelope r, Completion d, std::size_t route_index, const RouteConfig& config)
+      : request(std::move(r)),
+        done(std::move(d)),
+        route(route_index),
+        timer(io),
+        arrived(Clock::now()),
+        deadline(arrived + config.request_timeout),
+        no_worker_until(arrived + config.no_worker_wait) {}
+  RequestEnvelope request;  // keeps its body: a worker that leaves may force a requeue
   Completion done;
   std::size_t route;
   net::steady_timer timer;
   Clock::time_point arrived;
-  bool waiting_for_first_worker = false;  // the timer is the no-worker wait, not the deadline
-  bool taken = false;                     // 1C has it: never re-dispatched
+  Clock::time_point deadline;         // 504 after it
+  Clock::time_point no_worker_until;  // 503 after it while no worker is attached
+  bool taken = false;                 // 1C has it: never re-dispatched
   bool finished = false;
   Worker* worker = nullptr;
 };
@@ -65,17 +72,43 @@ struct Worker {
   std::uint32_t slot;
   shm::Channel channel;
   std::map<std::uint64_t, PendingPtr> in_hand;  // guarded by the dispatcher mutex
+  std::uint64_t answered = 0;                   // guarded by the dispatcher mutex
+  Clock::time_point attached_at = Clock::now();
   std::atomic<bool> stop{false};
   std::atomic<bool> finished{false};
   std::thread thread;
 };
 using WorkerPtr = std::shared_ptr<Worker>;
 
+/// A drain in progress: done(true) once the routes it covers have nothing in a worker's hands.
+struct DrainWaiter {
+  std::vector<std::size_t> routes;
+  std::function<void(bool)> done;
+  std::shared_ptr<net::steady_timer> timer;
+};
+
 struct Route {
   RouteConfig config;
   std::deque<PendingPtr> queue;
   std::vector<WorkerPtr> workers;
+  bool paused = false;
+  // Counters for status and metrics.
+  std::map<std::uint16_t, std::uint64_t> responses_by_status;
+  std::array<std::uint64_t, kLatencyBucketsMs.size() + 1> latency_buckets{};
+  double latency_sum_ms = 0;
+  std::uint64_t requeued = 0;
+  std::size_t in_hand() const {
+    std::size_t n = 0;
+    for (const auto& w : workers) n += w->in_hand.size();
+    return n;
+  }
 };
+
+ResponseEnvelope paused_response(std::uint64_t id, const RouteConfig& route, const std::string& why) {
+  ResponseEnvelope r = error_response(id, 503, why);
+  r.headers.push_back({"Retry-After", std::to_string(route.retry_after.count())});
+  return r;
+}
 
 /// Completions collected under the lock and run after it.
 using Finished = std::vector<std::pair<PendingPtr, ResponseEnvelope>>;
@@ -87,7 +120,8 @@ class Dispatcher::Impl {
   Impl(net::io_context& io, const ServiceConfig& config) : io_(io), config_(config) {
     std::vector<shm::RouteInfo> infos;
     for (const auto& rc : config.routes) {
-      routes_.push_back(Route{rc, {}, {}});
+      routes_.push_back(Route{});
+      routes_.back().config = rc;
       infos.push_back(shm::RouteInfo{rc.name, rc.port, rc.mode, config.max_workers_per_route});
     }
     auto registry = shm::RegistryOwner::create(config.shm_prefix, infos, config.ring_bytes, segment_access());
@@ -129,23 +163,23 @@ class Dispatcher::Impl {
         refusal = error_response(request.id, 404, "no route '" + route_name + "'");
       } else if (stopping_) {
         refusal = error_response(request.id, 503, "the service is stopping");
+      } else if (routes_[index].paused && routes_[index].config.while_paused == PausedBehaviour::reject) {
+        refusal = paused_response(request.id, routes_[index].config, "route '" + route_name + "' is paused");
       } else if (routes_[index].queue.size() >= routes_[index].config.queue_limit) {
         refusal = error_response(request.id, 503, "the queue of route '" + route_name + "' is full");
       } else {
-        auto p = std::make_shared<Pending>(io_, std::move(request), std::move(done), index);
+        auto p = std::make_shared<Pending>(io_, std::move(request), std::move(done), index, routes_[index].config);
         ++open_requests_;
         Route& route = routes_[index];
-        const bool no_worker = route.workers.empty();
-        p->waiting_for_first_worker = no_worker && route.config.no_worker_wait < route.config.request_timeout;
-        p->timer.expires_after(p->waiting_for_first_worker ? route.config.no_worker_wait
-                                                           : route.config.request_timeout);
-        p->timer.async_wait([this, weak = std::weak_ptr<Pending>(p)](boost::system::error_code ec) {
-          if (!ec) on_timer(weak.lock());
-        });
+        arm_locked(p);
         route.queue.push_back(std::move(p));
         dispatch_locked(index);
         return;
       }
+    }
+    if (refusal->status != 404) {
+      std::lock_guard lock(mutex_);
+      record_locked(find_route(route_name), refusal->status, 0);
     }
     done(std::move(*refusal));  // refused before queueing
   }
@@ -179,7 +213,89 @@ class Dispatcher::Impl {
     });
   }
 
+  Status<std::string> set_paused(const std::string& name, bool paused) {
+    std::lock_guard lock(mutex_);
+    auto selected = select_locked(name);
+    if (!selected) return Unexpected{selected.error()};
+    for (const std::size_t r : *selected) {
+      Route& route = routes_[r];
+      if (route.paused == paused) continue;
+      route.paused = paused;
+      spdlog::info("route '{}' {}: {} request(s) queued, {} in hand", route.config.name, paused ? "paused" : "resumed",
+                   route.queue.size(), route.in_hand());
+      const auto now = Clock::now();
+      for (auto& p : route.queue) {
+        if (!paused) {
+          // Held requests get a full deadline from now on, and the no-worker wait starts again.
+          p->deadline = std::max(p->deadline, now + route.config.request_timeout);
+          p->no_worker_until = std::max(p->no_worker_until, now + route.config.no_worker_wait);
+        }
+        arm_locked(p);
+      }
+      dispatch_locked(r);
+    }
+    return {};
+  }
+
+  Status<std::string> drain(const std::string& name, std::chrono::milliseconds timeout,
+                            std::function<void(bool)> done) {
+    if (auto paused = set_paused(name, true); !paused) return paused;
+    std::lock_guard lock(mutex_);
+    DrainWaiter waiter{*select_locked(name), std::move(done), std::make_shared<net::steady_timer>(io_, timeout)};
+    waiter.timer->async_wait([this, timer = waiter.timer](boost::system::error_code ec) {
+      if (ec) return;
+      std::function<void(bool)> expired;
+      {
+        std::lock_guard lock(mutex_);
+        auto it = std::find_if(drains_.begin(), drains_.end(), [&](const DrainWaiter& d) { return d.timer == timer; });
+        if (it == drains_.end()) return;
+        expired = std::move(it->done);
+        drains_.erase(it);
+      }
+      expired(false);
+    });
+    drains_.push_back(std::move(waiter));
+    check_drains_locked();
+    return {};
+  }
+
+  std::vector<RouteStatus> status() const {
+    std::lock_guard lock(mutex_);
+    std::vector<RouteStatus> out;
+    const auto now = Clock::now();
+    for (const auto& route : routes_) {
+      RouteStatus s;
+      s.name = route.config.name;
+      s.port = route.config.port;
+      s.mode = route.config.mode;
+      s.paused = route.paused;
+      s.queued = route.queue.size();
+      s.in_hand = route.in_hand();
+      for (const auto& w : route.workers) {
+        s.workers.push_back(
+            WorkerStatus{w->channel.peer_process().pid, w->slot, w->in_hand.size(), w->answered,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(now - w->attached_at).count()});
+      }
+      s.responses_by_status = route.responses_by_status;
+      s.latency_buckets = route.latency_buckets;
+      s.latency_sum_ms = route.latency_sum_ms;
+      s.requeued = route.requeued;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
  private:
+  /// The routes a command names: one by name, or all for an empty name.
+  Expected<std::vector<std::size_t>, std::string> select_locked(const std::string& name) const {
+    std::vector<std::size_t> selected;
+    for (std::size_t i = 0; i < routes_.size(); ++i) {
+      if (name.empty() || routes_[i].config.name == name) selected.push_back(i);
+    }
+    if (selected.empty()) return Unexpected{"no route named '" + name + "'"};
+    return selected;
+  }
+
   std::size_t find_route(const std::string& name) const {
     for (std::size_t i = 0; i < routes_.size(); ++i) {
       if (routes_[i].config.name == name) return i;
@@ -190,7 +306,7 @@ class Dispatcher::Impl {
   /// Hand queued requests to the least busy workers that have room.
   void dispatch_locked(std::size_t index) {
     Route& route = routes_[index];
-    while (!route.queue.empty()) {
+    while (!route.paused && !route.queue.empty()) {
       Worker* best = nullptr;
       for (auto& w : route.workers) {
         if (w->stop.load() || w->in_hand.size() >= route.config.worker_in_flight) continue;
@@ -208,6 +324,21 @@ class Dispatcher::Impl {
     }
   }
 
+  /// (Re)arms the request's one timer for the next moment something may have to happen to it.
+  void arm_locked(const PendingPtr& p) {
+    const Route& route = routes_[p->route];
+    Clock::time_point when = p->deadline;
+    if (p->worker == nullptr && route.paused) {
+      when = p->arrived + route.config.hold_time;
+    } else if (p->worker == nullptr && route.workers.empty() && p->no_worker_until < when) {
+      when = p->no_worker_until;
+    }
+    p->timer.expires_at(when);
+    p->timer.async_wait([this, weak = std::weak_ptr<Pending>(p)](boost::system::error_code ec) {
+      if (!ec) on_timer(weak.lock());
+    });
+  }
+
   void on_timer(const PendingPtr& p) {
     if (!p) return;
     Finished finished;
@@ -215,42 +346,50 @@ class Dispatcher::Impl {
       std::lock_guard lock(mutex_);
       if (p->finished) return;
       Route& route = routes_[p->route];
-      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - p->arrived);
-      if (p->worker == nullptr) {
-        std::erase(route.queue, p);
-        if (p->waiting_for_first_worker && route.workers.empty()) {
-          finish_locked(p,
-                        error_response(p->request.id, 503,
-                                       "no 1C worker is attached to route '" + route.config.name + "' (waited " +
-                                           std::to_string(waited.count()) + " ms)"),
-                        finished);
-        } else if (p->waiting_for_first_worker) {
-          // A worker came meanwhile and the request is still queued behind others: wait for the deadline.
-          route.queue.push_front(p);
-          p->waiting_for_first_worker = false;
-          p->timer.expires_at(p->arrived + route.config.request_timeout);
-          p->timer.async_wait([this, weak = std::weak_ptr<Pending>(p)](boost::system::error_code ec) {
-            if (!ec) on_timer(weak.lock());
-          });
-          return;
-        } else {
-          finish_locked(p,
-                        error_response(p->request.id, 504,
-                                       "timeout: no 1C worker was free in " + std::to_string(waited.count()) + " ms"),
-                        finished);
-        }
-      } else {
+      const auto now = Clock::now();
+      const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - p->arrived);
+      const std::string waited_text = std::to_string(waited.count()) + " ms";
+      if (p->worker != nullptr) {
+        if (now < p->deadline) return arm_locked(p);
         const std::uint64_t id = p->request.id;
         Worker* w = p->worker;
         w->in_hand.erase(id);
         w->channel.send(shm::MessageType::cancel, id, {});  // so the add-in drops it or refuses a late answer
-        finish_locked(
-            p, error_response(id, 504, "timeout: 1C did not answer in " + std::to_string(waited.count()) + " ms"),
-            finished);
+        finish_locked(p, error_response(id, 504, "timeout: 1C did not answer in " + waited_text), finished);
         dispatch_locked(p->route);
+      } else if (route.paused) {
+        if (now < p->arrived + route.config.hold_time) return arm_locked(p);
+        std::erase(route.queue, p);
+        finish_locked(p,
+                      paused_response(p->request.id, route.config,
+                                      "route '" + route.config.name + "' is paused (held " + waited_text + ")"),
+                      finished);
+      } else if (route.workers.empty() && now >= p->no_worker_until) {
+        std::erase(route.queue, p);
+        finish_locked(p,
+                      error_response(
+                          p->request.id, 503,
+                          "no 1C worker is attached to route '" + route.config.name + "' (waited " + waited_text + ")"),
+                      finished);
+      } else if (now >= p->deadline) {
+        std::erase(route.queue, p);
+        finish_locked(p, error_response(p->request.id, 504, "timeout: no 1C worker was free in " + waited_text),
+                      finished);
+      } else {
+        return arm_locked(p);
       }
     }
     complete(finished);
+  }
+
+  void record_locked(std::size_t index, std::uint16_t status, double latency_ms) {
+    if (index >= routes_.size()) return;
+    Route& route = routes_[index];
+    ++route.responses_by_status[status];
+    std::size_t bucket = 0;
+    while (bucket < kLatencyBucketsMs.size() && latency_ms > kLatencyBucketsMs[bucket]) ++bucket;
+    ++route.latency_buckets[bucket];
+    route.latency_sum_ms += latency_ms;
   }
 
   /// Marks a request finished (under the lock); the completion itself runs later, unlocked.
@@ -258,6 +397,8 @@ class Dispatcher::Impl {
     if (p->finished) return;
     p->finished = true;
     response.id = p->request.id;
+    record_locked(p->route, response.status,
+                  std::chrono::duration<double, std::milli>(Clock::now() - p->arrived).count());
     finished.emplace_back(p, std::move(response));
     --open_requests_;
   }
@@ -271,6 +412,24 @@ class Dispatcher::Impl {
     }
     std::lock_guard lock(mutex_);
     if (stopping_ && open_requests_ == 0) fire_drained_locked();
+    check_drains_locked();
+  }
+
+  /// Completes every drain whose routes have nothing left in a worker's hands.
+  void check_drains_locked() {
+    for (auto it = drains_.begin(); it != drains_.end();) {
+      const bool empty =
+          std::all_of(it->routes.begin(), it->routes.end(), [&](std::size_t r) { return routes_[r].in_hand() == 0; });
+      if (!empty) {
+        ++it;
+        continue;
+      }
+      net::post(io_, [timer = it->timer, done = std::move(it->done)] {
+        timer->cancel();
+        done(true);
+      });
+      it = drains_.erase(it);
+    }
   }
 
   void fire_drained_locked() {
@@ -423,6 +582,7 @@ class Dispatcher::Impl {
       auto response = decode_response(m.payload);
       PendingPtr p = it->second;
       w.in_hand.erase(it);
+      ++w.answered;
       if (!response) {
         finish_locked(
             p,
@@ -456,10 +616,13 @@ class Dispatcher::Impl {
           p->worker = nullptr;
           route.queue.push_front(p);
           ++requeued;
+          ++route.requeued;
+          arm_locked(p);
         }
       }
       w->in_hand.clear();
       graveyard_.push_back(w);
+      check_drains_locked();
       dispatch_locked(w->route);
     }
     spdlog::log(why == "detached" ? spdlog::level::info : spdlog::level::warn,
@@ -471,8 +634,9 @@ class Dispatcher::Impl {
   net::io_context& io_;
   ServiceConfig config_;
   std::optional<shm::RegistryOwner> registry_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::vector<Route> routes_;
+  std::vector<DrainWaiter> drains_;
   std::vector<WorkerPtr> graveyard_;
   std::uint64_t last_id_ = 0;
   std::size_t open_requests_ = 0;
@@ -491,6 +655,19 @@ void Dispatcher::submit(const std::string& route, RequestEnvelope request, Compl
 }
 void Dispatcher::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
   impl_->shutdown(grace, std::move(done));
+}
+Status<std::string> Dispatcher::pause(const std::string& route) {
+  return impl_->set_paused(route, true);
+}
+Status<std::string> Dispatcher::resume(const std::string& route) {
+  return impl_->set_paused(route, false);
+}
+Status<std::string> Dispatcher::drain(const std::string& route, std::chrono::milliseconds timeout,
+                                      std::function<void(bool)> done) {
+  return impl_->drain(route, timeout, std::move(done));
+}
+std::vector<RouteStatus> Dispatcher::status() const {
+  return impl_->status();
 }
 
 }  // namespace hserver::service

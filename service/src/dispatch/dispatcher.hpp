@@ -2,10 +2,14 @@
 /// @brief Dispatch: owns the shared-memory objects of every route, accepts add-ins that attach, and
 /// routes each submitted request to an attached add-in with a deadline.
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -13,6 +17,33 @@
 #include "dispatch/request_sink.hpp"
 
 namespace hserver::service {
+
+/// @brief One attached add-in, as the admin tool and the metrics show it.
+struct WorkerStatus {
+  std::uint32_t pid = 0;
+  std::uint32_t slot = 0;
+  std::size_t in_hand = 0;       ///< requests handed to it and not answered
+  std::uint64_t answered = 0;    ///< answers received since it attached
+  std::int64_t attached_ms = 0;  ///< how long ago it attached
+};
+
+/// Upper bounds (ms) of the latency histogram buckets; a last bucket counts everything above.
+inline constexpr std::array<double, 12> kLatencyBucketsMs{1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+
+/// @brief One route's state and counters since the service started.
+struct RouteStatus {
+  std::string name;
+  std::uint16_t port = 0;
+  RouteMode mode = RouteMode::legacy;
+  bool paused = false;
+  std::size_t queued = 0;   ///< waiting for a worker
+  std::size_t in_hand = 0;  ///< handed to workers, not answered
+  std::vector<WorkerStatus> workers;
+  std::map<std::uint16_t, std::uint64_t> responses_by_status;
+  std::array<std::uint64_t, kLatencyBucketsMs.size() + 1> latency_buckets{};  ///< not cumulative
+  double latency_sum_ms = 0;
+  std::uint64_t requeued = 0;  ///< requests given back by a worker that left, served by another
+};
 
 class Dispatcher final : public RequestSink {
  public:
@@ -27,6 +58,19 @@ class Dispatcher final : public RequestSink {
   /// @brief Graceful stop: new requests get 503 "Error: service is stopping"; requests in hand get up to
   /// `grace` to be answered, then 503; `done` is called (from any thread) once nothing is left in hand.
   void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
+
+  /// @brief Stop handing requests of `route` (empty: every route) to workers. New requests are held (up to
+  /// the route's hold_time) or refused with 503 + Retry-After, as the route says. Workers may detach and
+  /// attach meanwhile. Returns an error and changes nothing when the route does not exist.
+  Status<std::string> pause(const std::string& route);
+  /// @brief Serve again: held requests go to workers (a fresh deadline starts for each).
+  Status<std::string> resume(const std::string& route);
+  /// @brief Pause, then call `done(true)` once no request of the route(s) is in a worker's hands, or
+  /// `done(false)` after `timeout`. Any thread.
+  Status<std::string> drain(const std::string& route, std::chrono::milliseconds timeout,
+                            std::function<void(bool)> done);
+  /// @brief A consistent snapshot of every route. Any thread.
+  std::vector<RouteStatus> status() const;
 
  private:
   class Impl;

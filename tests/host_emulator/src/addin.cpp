@@ -5,12 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#if defined(_WIN32)
-#include <windows.h>
-#else
-#include <dlfcn.h>
-#endif
-
+#include "hserver/host/platform.hpp"
 #include "hserver/host/text.hpp"
 
 namespace hserver::host {
@@ -129,35 +124,9 @@ std::string CallResult::error_text() const {
 
 namespace {
 
-#if defined(_WIN32)
-void* open_library(const std::string& path, std::string& error) {
-  HMODULE module = LoadLibraryA(path.c_str());
-  if (module == nullptr) error = "LoadLibrary failed with error " + std::to_string(GetLastError());
-  return reinterpret_cast<void*>(module);
-}
-void* find_symbol(void* handle, const char* name) {
-  return reinterpret_cast<void*>(GetProcAddress(static_cast<HMODULE>(handle), name));
-}
-void close_library(void* handle) {
-  FreeLibrary(static_cast<HMODULE>(handle));
-}
-#else
-void* open_library(const std::string& path, std::string& error) {
-  // RTLD_LOCAL: the add-in's symbols must not leak into the host, as 1C loads many add-ins.
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* message = dlerror();
-    error = message != nullptr ? message : "dlopen failed";
-  }
-  return handle;
-}
-void* find_symbol(void* handle, const char* name) {
-  return dlsym(handle, name);
-}
-void close_library(void* handle) {
-  dlclose(handle);
-}
-#endif
+using platform::close_library;
+using platform::find_symbol;
+using platform::open_library;
 
 template <class Fn>
 Fn symbol(void* handle, const char* name, bool required) {

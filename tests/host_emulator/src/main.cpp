@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -17,11 +16,10 @@
 #include <string>
 #include <thread>
 
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 
 #include "hserver/host/handlers.hpp"
+#include "hserver/host/platform.hpp"
 #include "hserver/host/session.hpp"
 #include "hserver/host/text.hpp"
 
@@ -38,32 +36,19 @@ constexpr int kExitUsage = 2;
 constexpr int kExitAttachFailed = 3;
 
 std::atomic<bool> g_stop_requested{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
-
-extern "C" void on_stop_signal(int) {
-  g_stop_requested.store(true);
-}
-
-void install_signal_handlers() {
-  struct sigaction action {};
-  action.sa_handler = &on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
-}
 
 /// The add-in built next to this executable, else the one this build produced.
 std::string default_addin_path() {
   std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const auto beside = self.parent_path() / "lib1chserver_addin.so";
+  const std::string self_dir = hserver::host::platform::executable_dir();
+  if (!self_dir.empty()) {
+    const auto beside = std::filesystem::path(self_dir) / hserver::host::platform::addin_file_name();
     if (std::filesystem::exists(beside, ec)) return beside.string();
   }
 #ifdef HSERVER_HOST_DEFAULT_ADDIN
   return HSERVER_HOST_DEFAULT_ADDIN;
 #else
-  return "lib1chserver_addin.so";
+  return hserver::host::platform::addin_file_name();
 #endif
 }
 
@@ -137,7 +122,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  install_signal_handlers();
+  hserver::host::platform::install_stop_handler(&g_stop_requested);
   const auto deadline =
       run_seconds > 0
           ? Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(run_seconds))
@@ -178,7 +163,8 @@ int main(int argc, char** argv) {
     const auto version = session->get(u"Version");
     std::cerr << "1c-host-emulator: attached (" << (port != 0 ? "port " + std::to_string(port) : "route " + route)
               << ", add-in " << as_text(version.value) << ", " << (pull ? "pull" : "event") << " mode)" << std::endl;
-    if (!ready_file.empty() && !write_ready_file(ready_file, std::to_string(getpid()) + "\n")) {
+    if (!ready_file.empty() &&
+        !write_ready_file(ready_file, std::to_string(hserver::host::platform::current_pid()) + "\n")) {
       std::cerr << "1c-host-emulator: cannot write " << ready_file << std::endl;
     }
 

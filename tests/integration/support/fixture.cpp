@@ -17,6 +17,8 @@ void ServiceFixture::SetUp() {
   fs::remove_all(work_dir_);
   fs::create_directories(work_dir_);
   port_ = free_port();
+  metrics_port_ = free_port();
+  admin_socket_ = work_dir_ + "/admin.sock";
 }
 
 void ServiceFixture::TearDown() {
@@ -43,7 +45,11 @@ void ServiceFixture::start_service(const ServiceOptions& options) {
                                    "--no-worker-wait-ms",
                                    std::to_string(options.no_worker_wait_ms),
                                    "--log-level",
-                                   "debug"};
+                                   "debug",
+                                   "--metrics-listen",
+                                   "127.0.0.1:" + std::to_string(metrics_port_),
+                                   "--admin-socket",
+                                   admin_socket_};
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   service_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, work_dir_ + "/service.log");
   ASSERT_TRUE(wait_for_port(port_, 10s)) << "the service did not start:\n" << service_->log();
@@ -58,6 +64,17 @@ ChildProcess& ServiceFixture::start_host(const HostOptions& options) {
                                                   work_dir_ + "/host" + std::to_string(hosts_.size()) + ".log"));
   EXPECT_TRUE(wait_for_file(ready, 10s)) << "the host did not attach:\n" << hosts_.back()->log();
   return *hosts_.back();
+}
+
+int ServiceFixture::ctl(const std::vector<std::string>& args, std::string* out) {
+  std::vector<std::string> argv = {HSERVER_CTL_EXE, "--socket", admin_socket_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::string log = work_dir_ + "/ctl.log";
+  fs::remove(log);
+  ChildProcess process(argv, {}, log);
+  const auto code = process.wait(120s);
+  if (out != nullptr) *out = process.log();
+  return code.value_or(-1);
 }
 
 std::vector<std::string> ServiceFixture::shm_objects() const {

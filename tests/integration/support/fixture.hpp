@@ -64,10 +64,17 @@ class ServiceFixture : public ::testing::Test {
     return http_request(port_, "GET", target, {}, {}, timeout);
   }
 
+  /// @brief Run 1chserverctl against this test's service; returns the exit code, output in `out`.
+  int ctl(const std::vector<std::string>& args, std::string* out = nullptr);
+  /// @brief GET on the service's metrics listener.
+  HttpReply metrics_get(const std::string& target) { return http_request(metrics_port_, "GET", target); }
+
   /// @brief Shared-memory objects of this test's prefix still present in /dev/shm.
   std::vector<std::string> shm_objects() const;
 
   unsigned short port_ = 0;
+  unsigned short metrics_port_ = 0;
+  std::string admin_socket_;
   std::string prefix_;
   std::string work_dir_;
   std::unique_ptr<ChildProcess> service_;

@@ -15,7 +15,8 @@ namespace {
 
 class RecordingMemory final : public IMemoryManager {
  public:
-  ~RecordingMemory() override {
+  // No `override`: on Windows the interfaces have no virtual destructor (MSVC's one-slot layout).
+  ~RecordingMemory() {
     for (void* block : live_) std::free(block);
   }
   bool ADDIN_API AllocMemory(void** block, unsigned long bytes) override {
@@ -49,7 +50,8 @@ tVariant blank() {
 tVariant wide(std::u16string& storage) {
   tVariant v = blank();
   v.vt = VTYPE_PWSTR;
-  v.wstr.pwstrVal = storage.data();
+  // char16_t and WCHAR_T (wchar_t on Windows) are both 2-byte UTF-16 units.
+  v.wstr.pwstrVal = reinterpret_cast<WCHAR_T*>(storage.data());
   v.wstr.wstrLen = static_cast<std::uint32_t>(storage.size());
   return v;
 }
@@ -59,6 +61,10 @@ TEST(Layout, MatchesThePlatform) {
   EXPECT_EQ(sizeof(tVariant), 64u);
   EXPECT_EQ(offsetof(tVariant, cbElements), 56u);
   EXPECT_EQ(offsetof(tVariant, vt), 60u);
+#elif defined(_WIN32)
+  EXPECT_EQ(sizeof(tVariant), 48u);
+  EXPECT_EQ(offsetof(tVariant, cbElements), 40u);
+  EXPECT_EQ(offsetof(tVariant, vt), 44u);
 #endif
   EXPECT_EQ(sizeof(WCHAR_T), 2u);
 }
@@ -162,7 +168,7 @@ TEST(ToVariant, StringsAreAllocatedUtf16WithTerminator) {
   EXPECT_EQ(memory.live(), 1u);
   EXPECT_EQ(v.wstr.wstrLen, 5u);  // Ё ж space + two surrogates
   EXPECT_EQ(memory.last_size(), 6u * sizeof(WCHAR_T));
-  EXPECT_EQ(std::u16string(v.wstr.pwstrVal, v.wstr.wstrLen), u"Ёж \U0001F600");
+  EXPECT_EQ(to_u16(v.wstr.pwstrVal, v.wstr.wstrLen), u"Ёж \U0001F600");
   EXPECT_EQ(v.wstr.pwstrVal[5], 0);
   void* block = v.wstr.pwstrVal;
   memory.FreeMemory(&block);

@@ -1,8 +1,10 @@
 #include "hserver/common/shm/registry.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>  // getpid (MinGW has it too)
+#if !defined(_WIN32)
 #include <sys/wait.h>
-#include <unistd.h>
+#endif
 
 #include <thread>
 
@@ -99,6 +101,11 @@ TEST_F(RegistryTest, SecondOwnerIsRefusedWhileTheFirstLives) {
 }
 
 TEST_F(RegistryTest, LeftoversOfADeadServiceAreRemovedAtStart) {
+#if defined(_WIN32)
+  // POSIX-only: fork() does not exist, and there is nothing to clean on Windows: a named object goes with
+  // its last handle, so a dead service's segments vanish with it (remove_all_with_prefix is a no-op).
+  GTEST_SKIP() << "POSIX-only: Windows removes a dead service's objects with its last handle";
+#else
   // A child creates the registry and a channel-like segment, then dies without cleaning up.
   const pid_t child = ::fork();
   if (child == 0) {
@@ -117,6 +124,7 @@ TEST_F(RegistryTest, LeftoversOfADeadServiceAreRemovedAtStart) {
   ASSERT_TRUE(owner.has_value()) << owner.error();
   EXPECT_FALSE(platform::SharedMemory::open(leftover).has_value());
   EXPECT_EQ(owner->header().service.pid, static_cast<std::uint32_t>(::getpid()));
+#endif
 }
 
 }  // namespace

@@ -268,6 +268,51 @@ TEST_F(ConfigFile, MissingFileIsAnError) {
   EXPECT_NE(config.error().find("cannot open the config file"), std::string::npos);
 }
 
+TEST(ConfigShm, KeysMapToTheSegmentAccess) {
+  const ServiceConfig config = parsed(R"({"shm": {"posix_group": "onec-users", "windows_users": "DOMAIN\\1C Users"}})");
+  EXPECT_EQ(config.shm_posix_group, "onec-users");
+  EXPECT_EQ(config.shm_windows_users, "DOMAIN\\1C Users");
+  EXPECT_TRUE(validate_config(config).has_value());
+  EXPECT_TRUE(parsed("{}").shm_windows_users.empty());
+}
+
+TEST(ConfigShm, UnknownKeysAndWrongTypesNameTheKey) {
+  EXPECT_EQ(parse_error(R"({"shm": {"group": "x"}})"), "shm.group: unknown key");
+  EXPECT_EQ(parse_error(R"({"shm": {"windows_users": 5}})"), "shm.windows_users: expected a string");
+  EXPECT_EQ(parse_error(R"({"shm": []})"), "shm: expected an object");
+}
+
+TEST(ConfigShm, Validation) {
+  ServiceConfig config;
+  for (const char* good :
+       {"Users", "S-1-5-32-545", "NT SERVICE\\1chserver", "user@example.com",
+        "\xD0\x9F\xD0\xBE\xD0\xBB\xD1\x8C\xD0\xB7\xD0\xBE\xD0\xB2\xD0\xB0\xD1\x82\xD0\xB5\xD0\xBB\xD0\xB8"}) {
+    config.shm_windows_users = good;
+    EXPECT_TRUE(validate_config(config).has_value()) << good;
+  }
+  for (const char* bad : {"a\\b\\c", "\\x", "x\\", " Users", "a:b", "a,b", "a*"}) {
+    config.shm_windows_users = bad;
+    EXPECT_NE(validation_error(config).find("shm.windows_users"), std::string::npos) << bad;
+  }
+  config.shm_windows_users.clear();
+  for (const char* bad : {"-wheel", "a b", "a/b", "0123456789012345678901234567890123"}) {
+    config.shm_posix_group = bad;
+    EXPECT_NE(validation_error(config).find("shm.posix_group"), std::string::npos) << bad;
+  }
+}
+
+TEST(ConfigShm, CommandLineOverrides) {
+  ConfigOverrides overrides;
+  overrides.shm_posix_group = "onec";
+  overrides.shm_windows_users = "Users";
+  auto config = load_config("", overrides);
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_EQ(config->shm_posix_group, "onec");
+  EXPECT_EQ(config->shm_windows_users, "Users");
+  overrides.shm_windows_users = "a:b";
+  EXPECT_FALSE(load_config("", overrides).has_value());
+}
+
 TEST(ConfigExample, ShippedExampleIsValid) {
   auto config = load_config(HSERVER_EXAMPLE_CONFIG, {});
   ASSERT_TRUE(config.has_value()) << config.error();

@@ -54,8 +54,14 @@ class Channel {
   Channel& operator=(Channel&&) = delete;
   ~Channel();
 
-  /// @brief Queue a message for the peer and wake this end's channel thread to write it. Any thread.
-  void send(MessageType type, std::uint64_t id, std::vector<std::byte> payload);
+  /// When a message is written into the ring.
+  enum class Flush {
+    later,  ///< by this end's channel thread, which send() wakes
+    now,    ///< before send() returns, as far as the ring has room (the rest: later). For a notice that
+            ///< must be in shared memory before the process may die, e.g. `taken` before 1C runs the code.
+  };
+  /// @brief Send a message to the peer. Any thread.
+  void send(MessageType type, std::uint64_t id, std::vector<std::byte> payload, Flush flush = Flush::later);
   /// @brief Wake this end's channel thread (for example to notice a state change). Any thread.
   void wake() noexcept { own_bell_.ring(); }
 
@@ -105,9 +111,10 @@ class Channel {
   platform::Doorbell peer_bell_;
   std::uint64_t max_message_bytes_ = 1ull << 30;
 
+  mutable std::mutex producer_mutex_;  ///< one writer of the outbound ring at a time (SPSC across processes)
   mutable std::mutex queue_mutex_;
   std::deque<Outbound> queued_;        ///< guarded by queue_mutex_
-  std::deque<Outbound> writing_;       ///< channel thread only
+  std::deque<Outbound> writing_;       ///< guarded by producer_mutex_
   std::optional<Message> assembling_;  ///< channel thread only: a fragmented message in progress
 };
 

@@ -1,0 +1,81 @@
+#include "observability/observability_sink.hpp"
+
+#include <fmt/format.h>
+
+namespace hserver::service {
+
+namespace {
+
+ResponseEnvelope text(std::uint16_t status, std::string body, std::string type = "text/plain; charset=utf-8") {
+  ResponseEnvelope r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", std::move(type)});
+  r.body = std::move(body);
+  return r;
+}
+
+/// Label values are route names ([A-Za-z0-9_-]): nothing to escape.
+void gauge(std::string& out, const char* name, const char* help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
+}
+
+}  // namespace
+
+std::string prometheus_text(const std::vector<RouteStatus>& routes) {
+  std::string out;
+  out +=
+      "# HELP hserver_requests_total Answered requests by route and HTTP status.\n"
+      "# TYPE hserver_requests_total counter\n";
+  for (const auto& r : routes) {
+    for (const auto& [status, count] : r.responses_by_status) {
+      out += fmt::format("hserver_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", r.name, status, count);
+    }
+  }
+  out +=
+      "# HELP hserver_request_duration_seconds Time from arrival to answer.\n"
+      "# TYPE hserver_request_duration_seconds histogram\n";
+  for (const auto& r : routes) {
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < r.latency_buckets.size(); ++i) {
+      cumulative += r.latency_buckets[i];
+      const std::string le = i < kLatencyBucketsMs.size() ? fmt::format("{}", kLatencyBucketsMs[i] / 1000.0) : "+Inf";
+      out +=
+          fmt::format("hserver_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", r.name, le, cumulative);
+    }
+    out += fmt::format("hserver_request_duration_seconds_sum{{route=\"{}\"}} {}\n", r.name, r.latency_sum_ms / 1000.0);
+    out += fmt::format("hserver_request_duration_seconds_count{{route=\"{}\"}} {}\n", r.name, cumulative);
+  }
+  gauge(out, "hserver_queue_depth", "Requests waiting for a worker.");
+  for (const auto& r : routes) out += fmt::format("hserver_queue_depth{{route=\"{}\"}} {}\n", r.name, r.queued);
+  gauge(out, "hserver_in_hand", "Requests handed to workers and not yet answered.");
+  for (const auto& r : routes) out += fmt::format("hserver_in_hand{{route=\"{}\"}} {}\n", r.name, r.in_hand);
+  gauge(out, "hserver_workers", "Attached add-ins.");
+  for (const auto& r : routes) out += fmt::format("hserver_workers{{route=\"{}\"}} {}\n", r.name, r.workers.size());
+  gauge(out, "hserver_paused", "1 while the route is paused.");
+  for (const auto& r : routes) out += fmt::format("hserver_paused{{route=\"{}\"}} {}\n", r.name, r.paused ? 1 : 0);
+  out +=
+      "# HELP hserver_requeued_total Requests given back by a worker that left and served by another.\n"
+      "# TYPE hserver_requeued_total counter\n";
+  for (const auto& r : routes) out += fmt::format("hserver_requeued_total{{route=\"{}\"}} {}\n", r.name, r.requeued);
+  return out;
+}
+
+void ObservabilitySink::submit(const std::string&, RequestEnvelope request, Completion done) {
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  if (request.method != "GET" && request.method != "HEAD") return done(text(405, "Error: method not allowed"));
+  if (path == "/health/live") return done(text(200, "live\n"));
+  if (path == "/health/ready") {
+    std::string why;
+    for (const auto& r : dispatcher_.status()) {
+      if (r.paused) why += "route '" + r.name + "' is paused\n";
+      if (r.workers.empty()) why += "route '" + r.name + "' has no worker\n";
+    }
+    return done(why.empty() ? text(200, "ready\n") : text(503, "Error: not ready\n" + why));
+  }
+  if (path == "/metrics") {
+    return done(text(200, prometheus_text(dispatcher_.status()), "text/plain; version=0.0.4; charset=utf-8"));
+  }
+  done(text(404, "Error: unknown path (/health/live, /health/ready, /metrics)"));
+}
+
+}  // namespace hserver::service

@@ -1,0 +1,28 @@
+#pragma once
+/// @brief The service's own endpoints, answered without 1C, on the metrics listener (local by default):
+///   GET /health/live   200 while the process serves HTTP at all;
+///   GET /health/ready  200 when every route has a worker attached and is not paused, else 503;
+///   GET /metrics       Prometheus text: requests by route and status, latency histogram, queue depth,
+///                      requests in hand, attached workers, paused state.
+
+#include <string>
+#include <vector>
+
+#include "dispatch/dispatcher.hpp"
+#include "dispatch/request_sink.hpp"
+
+namespace hserver::service {
+
+/// @brief The Prometheus exposition text for these routes.
+std::string prometheus_text(const std::vector<RouteStatus>& routes);
+
+class ObservabilitySink final : public RequestSink {
+ public:
+  explicit ObservabilitySink(const Dispatcher& dispatcher) : dispatcher_(dispatcher) {}
+  void submit(const std::string& route, RequestEnvelope request, Completion done) override;
+
+ private:
+  const Dispatcher& dispatcher_;
+};
+
+}  // namespace hserver::service
