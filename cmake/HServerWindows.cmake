@@ -108,16 +108,17 @@ endfunction()
 function(hserver_add_windows_builds)
   include(ExternalProject)
   foreach(arch x64 x86)
+    string(TOUPPER ${arch} ARCH)  # the variables and properties are spelt HSERVER_WINDOWS_X64_...
     # x86 programs cannot run here (no 32-bit Wine): that build compiles no tests at all.
     set(_tests ${HSERVER_BUILD_TESTS})
     if(arch STREQUAL x86)
       set(_tests OFF)
     endif()
-    get_property(_targets GLOBAL PROPERTY HSERVER_WINDOWS_${arch}_TARGETS)
+    get_property(_targets GLOBAL PROPERTY HSERVER_WINDOWS_${ARCH}_TARGETS)
     list(REMOVE_DUPLICATES _targets)
     ExternalProject_Add(hserver_windows_${arch}
       SOURCE_DIR ${PROJECT_SOURCE_DIR}
-      BINARY_DIR ${HSERVER_WINDOWS_${arch}_DIR}
+      BINARY_DIR ${HSERVER_WINDOWS_${ARCH}_DIR}
       CMAKE_GENERATOR ${CMAKE_GENERATOR}
       CMAKE_ARGS
         -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/toolchains/mingw-${arch}.cmake

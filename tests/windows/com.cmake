@@ -6,13 +6,14 @@ set_property(GLOBAL APPEND PROPERTY HSERVER_WINDOWS_X64_TARGETS hserver_addin_co
 set_property(GLOBAL APPEND PROPERTY HSERVER_WINDOWS_X86_TARGETS hserver_addin_com 1c-com-host)
 
 foreach(arch x64 x86)
+  string(TOUPPER ${arch} ARCH)
   if(arch STREQUAL x64)
     set(_objdump x86_64-w64-mingw32-objdump)
   else()
     set(_objdump i686-w64-mingw32-objdump)
   endif()
   add_test(NAME windows_com_exports_${arch}
-    COMMAND ${CMAKE_COMMAND} -DOBJDUMP=${_objdump} -DDLL=${HSERVER_WINDOWS_${arch}_BIN}/1chserver_com.dll
+    COMMAND ${CMAKE_COMMAND} -DOBJDUMP=${_objdump} -DDLL=${HSERVER_WINDOWS_${ARCH}_BIN}/1chserver_com.dll
             -P ${CMAKE_CURRENT_SOURCE_DIR}/com_check_exports.cmake)
   set_tests_properties(windows_com_exports_${arch} PROPERTIES LABELS windows TIMEOUT 60)
 endforeach()

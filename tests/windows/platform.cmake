@@ -26,13 +26,14 @@ endforeach()
 # The dll 1C loads, both architectures: the five exports exactly as named (no @N stdcall decoration) and
 # nothing but system DLLs imported (static libstdc++/libgcc/winpthread).
 foreach(arch x64 x86)
+  string(TOUPPER ${arch} ARCH)
   if(arch STREQUAL x64)
     set(_objdump x86_64-w64-mingw32-objdump)
   else()
     set(_objdump i686-w64-mingw32-objdump)
   endif()
   add_test(NAME windows_native_exports_${arch}
-    COMMAND ${CMAKE_COMMAND} -DOBJDUMP=${_objdump} -DDLL=${HSERVER_WINDOWS_${arch}_BIN}/1chserver_addin.dll
+    COMMAND ${CMAKE_COMMAND} -DOBJDUMP=${_objdump} -DDLL=${HSERVER_WINDOWS_${ARCH}_BIN}/1chserver_addin.dll
             -P ${CMAKE_CURRENT_SOURCE_DIR}/check-exports.cmake)
   set_tests_properties(windows_native_exports_${arch} PROPERTIES LABELS windows TIMEOUT 60)
 endforeach()
