@@ -46,14 +46,19 @@ free_port() {
   echo 0
 }
 
-# Waits up to $2 seconds for process $1 to end; prints its exit code (124 when it did not end).
+# Waits up to $2 seconds for process $1 (a child of this shell) to end; sets `rc` to its exit code (124
+# when it did not end). Not run in $(...): a subshell cannot wait for this shell's children.
 wait_exit() {
   local pid=$1 limit=$(($2 * 5))
+  rc=124
   for _ in $(seq 1 "$limit"); do
-    if ! kill -0 "$pid" 2>/dev/null; then wait "$pid"; echo $?; return; fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid"
+      rc=$?
+      return
+    fi
     sleep 0.2
   done
-  echo 124
 }
 
 # --- 1. registration -------------------------------------------------------------------------------------
@@ -122,7 +127,7 @@ else
   for word in One Two Three; do
     [[ $(cat "$work/curl-$word.out") == "$word" ]] || fail "legacy: expected '$word', got '$(cat "$work/curl-$word.out")'"
   done
-  rc=$(wait_exit "$host_pid" 30)
+  wait_exit "$host_pid" 30
   ((rc == 0)) || fail "the COM host (legacy) exited with $rc (1: violations, e.g. an event off the STA thread)"
   kill "$service_pid" 2>/dev/null
   ok "legacy: 3 concurrent curls -> 1chserver.exe -> Execute events on the host's STA thread -> ВернутьРезультат"
@@ -136,7 +141,7 @@ else
   cmp -s "$work/body.bin" "$work/http.out" || fail "http: the body did not come back unchanged"
   grep -qi '^X-Echo-Method: POST' "$work/http.headers" || fail "http: no X-Echo-Method: POST header"
   grep -qi '^Content-Type: application/x-test' "$work/http.headers" || fail "http: Content-Type not echoed"
-  rc=$(wait_exit "$host_pid" 30)
+  wait_exit "$host_pid" 30
   ((rc == 0)) || fail "the COM host (http) exited with $rc"
   kill "$service_pid" 2>/dev/null
   ok "http: POST with a binary body -> Request event -> ПолучитьЗапрос/ПолучитьТелоЗапроса/ОтправитьОтвет"
