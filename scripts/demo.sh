@@ -24,7 +24,7 @@ if [[ "${1:-}" == "stop" ]]; then
   exit 0
 fi
 
-"$root/scripts/install-deps.sh"
+"$root/scripts/install-deps.sh" --linux-only
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" --parallel --target 1chserver 1c-host-emulator hserver_addin_native
 mkdir -p "$run"

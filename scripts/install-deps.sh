@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what building and testing 1chserver needs, from Debian 12 packages only. Idempotent: packages
 # already present are not downloaded again. Needs root (or sudo).
+#   scripts/install-deps.sh               everything (the test suite builds Windows programs too)
+#   scripts/install-deps.sh --linux-only  what the Linux service, add-in and demo need
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libspdlog-dev libfmt-dev libcli11-dev googletest libgtest-dev
   curl zip clang-format git
-  # Windows programs: cross-built with MinGW-w64 (posix threads) and tested under Wine (ctest -L windows)
-  g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix mingw-w64-tools wine64
 )
+if [[ "${1:-}" != "--linux-only" ]]; then
+  # Windows programs: cross-built with MinGW-w64 (posix threads) and tested under Wine (ctest -L windows)
+  packages+=(g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix mingw-w64-tools wine64)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
