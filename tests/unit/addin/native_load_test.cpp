@@ -75,12 +75,21 @@ std::string violations_text(const Session& session) {
   return text;
 }
 
+// The add-in reads its shm prefix from the environment, as it would in a 1C process.
+void set_environment(const char* name, const std::string& value) {
+#ifdef _WIN32
+  _putenv_s(name, value.c_str());
+#else
+  ::setenv(name, value.c_str(), 1);
+#endif
+}
+
 class NativeAddin : public ::testing::Test {
  protected:
   void SetUp() override {
     // A prefix of our own: a service running on this machine must not answer the test.
     prefix_ = "hsut" + std::to_string(getpid());
-    ::setenv("HSERVER_SHM_PREFIX", prefix_.c_str(), 1);
+    set_environment("HSERVER_SHM_PREFIX", prefix_);
     session_ = std::make_unique<Session>(SessionOptions{.addin_path = HSERVER_ADDIN_SO});
   }
 
