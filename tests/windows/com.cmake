@@ -14,7 +14,8 @@ foreach(arch x64 x86)
   endif()
   add_test(NAME windows_com_exports_${arch}
     COMMAND ${CMAKE_COMMAND} -DOBJDUMP=${_objdump} -DDLL=${HSERVER_WINDOWS_${ARCH}_BIN}/1chserver_com.dll
-            -P ${CMAKE_CURRENT_SOURCE_DIR}/com_check_exports.cmake)
+            -DEXPORTS=DllCanUnloadNow,DllGetClassObject,DllRegisterServer,DllUnregisterServer
+            -P ${CMAKE_CURRENT_SOURCE_DIR}/check-exports.cmake)
   set_tests_properties(windows_com_exports_${arch} PROPERTIES LABELS windows TIMEOUT 60)
 endforeach()
 
