@@ -203,8 +203,19 @@ Expected<Claim, std::string> RegistryClient::attach(std::optional<std::uint16_t>
                                                     std::uint32_t flags, std::chrono::milliseconds timeout) {
   const auto all = routes();
   std::optional<std::uint32_t> route;
-  for (std::uint32_t i = 0; i < all.size() && !route; ++i) {
-    if (port ? all[i].port == *port : all[i].name == name) route = i;
+  std::string same_port;  // names of every route on `port`: attaching by port must not guess between them
+  std::size_t matches = 0;
+  for (std::uint32_t i = 0; i < all.size(); ++i) {
+    if (port ? all[i].port == *port : all[i].name == name) {
+      if (!route) route = i;
+      ++matches;
+      same_port += (same_port.empty() ? "'" : ", '") + all[i].name + "'";
+    }
+  }
+  if (port && matches > 1) {
+    return Unexpected{"на порту " + std::to_string(*port) + " несколько маршрутов (" + same_port +
+                      "): подключайтесь по имени маршрута / port " + std::to_string(*port) + " has several routes (" +
+                      same_port + "): attach by route name"};
   }
   if (!route) {
     std::string served;

@@ -32,14 +32,14 @@ std::string field(const json::object& o, const char* key) {
 }
 
 void print_routes(const json::array& routes) {
-  fmt::print("{:<20} {:>5}  {:<6}  {:<7}  {:>6}  {:>7}  {:>7}  {:>9}  {:>8}\n", "ROUTE", "PORT", "MODE", "STATE",
-             "QUEUED", "IN HAND", "WORKERS", "ANSWERED", "MEAN MS");
+  fmt::print("{:<20} {:>5}  {:<12}  {:<6}  {:<7}  {:>6}  {:>7}  {:>7}  {:>9}  {:>8}\n", "ROUTE", "PORT", "PATH", "MODE",
+             "STATE", "QUEUED", "IN HAND", "WORKERS", "ANSWERED", "MEAN MS");
   for (const auto& value : routes) {
     const auto& r = value.as_object();
-    fmt::print("{:<20} {:>5}  {:<6}  {:<7}  {:>6}  {:>7}  {:>7}  {:>9}  {:>8.1f}\n", field(r, "name"), field(r, "port"),
-               field(r, "mode"), r.at("paused").as_bool() ? "paused" : "serving", field(r, "queued"),
-               field(r, "in_hand"), r.at("workers").as_array().size(), field(r, "responses"),
-               r.at("mean_latency_ms").to_number<double>());
+    fmt::print("{:<20} {:>5}  {:<12}  {:<6}  {:<7}  {:>6}  {:>7}  {:>7}  {:>9}  {:>8.1f}\n", field(r, "name"),
+               field(r, "port"), field(r, "path_prefix"), field(r, "mode"),
+               r.at("paused").as_bool() ? "paused" : "serving", field(r, "queued"), field(r, "in_hand"),
+               r.at("workers").as_array().size(), field(r, "responses"), r.at("mean_latency_ms").to_number<double>());
   }
 }
 

@@ -32,7 +32,8 @@ void log_routes(const ServiceConfig& config, const std::vector<asio::ip::tcp::en
   for (std::size_t i = 0; i < config.routes.size() && i < endpoints.size(); ++i) {
     const RouteConfig& route = config.routes[i];
     const std::string where = format_endpoint(endpoints[i]);
-    spdlog::info("route '{}' ({}) listening on {}", route.name, hserver::to_string(route.mode), where);
+    spdlog::info("route '{}' ({}) listening on {}{}", route.name, hserver::to_string(route.mode), where,
+                 route.path_prefix == "/" ? "" : route.path_prefix);
     if (route.mode == hserver::RouteMode::legacy) {
       spdlog::warn("route '{}' on {} executes any 1C code sent to it", route.name, where);
     }

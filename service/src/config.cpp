@@ -4,6 +4,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -83,9 +84,12 @@ RouteConfig read_route(const json::value& value, const std::string& key) {
   const json::object& object = as_object(value, key);
   reject_unknown_keys(object, key,
                       {"name", "listen", "mode", "request_timeout_ms", "no_worker_wait_ms", "queue_limit",
-                       "worker_in_flight", "while_paused", "hold_time_ms", "retry_after_s"});
+                       "worker_in_flight", "while_paused", "hold_time_ms", "retry_after_s", "path_prefix"});
   RouteConfig route;
   read_into(object, key, "name", route.name);
+  read_into(object, key, "path_prefix", route.path_prefix);
+  // "/api/" and "/api" are one prefix: keep the form the matcher compares with.
+  while (route.path_prefix.size() > 1 && route.path_prefix.back() == '/') route.path_prefix.pop_back();
   if (const json::value* listen = object.if_contains("listen")) {
     auto address = parse_listen_address(read_string(*listen, child(key, "listen")));
     if (!address) fail(child(key, "listen"), address.error());
@@ -212,9 +216,32 @@ bool is_windows_account(std::string_view name) {
   });
 }
 
+// A path prefix the matcher can compare byte for byte with raw request targets: unreserved characters
+// only (nothing that a client could percent-encode into a second spelling), whole segments, no dot
+// segments.
+std::optional<std::string> path_prefix_problem(std::string_view prefix) {
+  if (prefix.empty() || prefix.front() != '/') return "must start with '/'";
+  if (prefix.size() > 200) return "must not be longer than 200 characters";
+  const bool characters_ok = std::all_of(prefix.begin(), prefix.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~' || c == '/';
+  });
+  if (!characters_ok) return "may hold only letters, digits, '-', '.', '_', '~' and '/'";
+  if (prefix.find("//") != std::string_view::npos) return "must not contain an empty segment ('//')";
+  for (std::string_view segment : {std::string_view{"/./"}, std::string_view{"/../"}}) {
+    const std::string padded = std::string{prefix} + "/";
+    if (padded.find(segment) != std::string::npos) return "must not contain '.' or '..' segments";
+  }
+  return std::nullopt;
+}
+
 void validate_route(const RouteConfig& route, const std::string& key) {
-  if (!is_simple_name(route.name, 64)) {
-    fail(child(key, "name"), fmt::format("\"{}\" must be 1 to 64 letters, digits, '_', '-' or '.'", route.name));
+  // The name travels in the registry segment (47 bytes and a zero) and in attach requests.
+  if (!is_simple_name(route.name, 47) || route.name.find('.') != std::string::npos) {
+    fail(child(key, "name"), fmt::format("\"{}\" must be 1 to 47 letters, digits, '_' or '-'", route.name));
+  }
+  if (auto problem = path_prefix_problem(route.path_prefix)) {
+    fail(child(key, "path_prefix"), fmt::format("\"{}\" {}", route.path_prefix, *problem));
   }
   if (route.port == 0) fail(child(key, "listen"), "port must be between 1 and 65535");
   boost::system::error_code ec;
@@ -238,10 +265,12 @@ void validate(const ServiceConfig& config) {
       if (config.routes[j].name == route.name) {
         fail(child(key, "name"), fmt::format("\"{}\" is already the name of routes[{}]", route.name, j));
       }
-      // One route per port for now: routing by path prefix on a shared port is not there yet.
-      if (config.routes[j].port == route.port) {
-        fail(child(key, "listen"),
-             fmt::format("port {} is already used by route '{}'", route.port, config.routes[j].name));
+      // Routes on one address and port share its listener and are told apart by path prefix.
+      const RouteConfig& other = config.routes[j];
+      if (other.port == route.port && other.bind_address == route.bind_address &&
+          other.path_prefix == route.path_prefix) {
+        fail(child(key, "path_prefix"), fmt::format("\"{}\" on {}:{} is already served by route '{}'",
+                                                    route.path_prefix, route.bind_address, route.port, other.name));
       }
     }
   }

@@ -20,11 +20,14 @@ enum class PausedBehaviour {
   reject,  ///< answer 503 with Retry-After at once
 };
 
-/// @brief One route: a port the service listens on and the add-ins that serve it.
+/// @brief One route: an address, port and path prefix the service serves, and the add-ins that serve it.
 struct RouteConfig {
   std::string name = "default";  ///< unique; add-ins attach by this name, or by port
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 3188;
+  /// Path prefix on that port: "/" takes every path; "/api" takes /api, /api/... and /api?...; several
+  /// routes may share an address and port with different prefixes, the longest matching one wins.
+  std::string path_prefix = "/";
   RouteMode mode = RouteMode::legacy;
   milliseconds request_timeout{30'000};  ///< deadline from arrival to answer: 504 after it
   milliseconds no_worker_wait{2'000};    ///< how long a request waits for a first add-in: 503 after it

@@ -21,9 +21,3 @@ hserver_add_wine_script_test(windows_scm_service
   TIMEOUT 300)
 # Services live in the prefix's registry, so two tests starting services at once could meet there.
 set_tests_properties(windows_scm_service PROPERTIES RESOURCE_LOCK hserver_wine_services)
-# Disabled (shows as "Not Run (Disabled)"): under Wine 8 the auto-start service A is started by
-# services.exe itself and then killed and restarted about every 3 s before it reports RUNNING, so the
-# HTTP step cannot connect. Not understood yet; the service in console mode is covered by
-# windows_e2e_native and windows_com_e2e. Run it by hand with: ctest -R windows_scm_service -C ignore
-# after removing this property.
-set_tests_properties(windows_scm_service PROPERTIES DISABLED TRUE)

@@ -39,6 +39,7 @@ json::value routes_to_json(const std::vector<RouteStatus>& routes) {
     }
     out.push_back(json::object{{"name", r.name},
                                {"port", r.port},
+                               {"path_prefix", r.path_prefix},
                                {"mode", std::string(to_string(r.mode))},
                                {"paused", r.paused},
                                {"queued", r.queued},

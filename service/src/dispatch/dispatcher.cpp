@@ -267,6 +267,7 @@ class Dispatcher::Impl {
       RouteStatus s;
       s.name = route.config.name;
       s.port = route.config.port;
+      s.path_prefix = route.config.path_prefix;
       s.mode = route.config.mode;
       s.paused = route.paused;
       s.queued = route.queue.size();

@@ -34,6 +34,7 @@ inline constexpr std::array<double, 12> kLatencyBucketsMs{1, 5, 10, 25, 50, 100,
 struct RouteStatus {
   std::string name;
   std::uint16_t port = 0;
+  std::string path_prefix = "/";
   RouteMode mode = RouteMode::legacy;
   bool paused = false;
   std::size_t queued = 0;   ///< waiting for a worker

@@ -9,6 +9,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include "http/legacy_path.hpp"
+#include "http/route_table.hpp"
 #include "version.hpp"
 
 namespace hserver::service {
@@ -72,7 +73,8 @@ ResponseEnvelope make_error_envelope(std::uint16_t status, std::string_view why)
   return response;
 }
 
-EnvelopeOrRefusal to_request_envelope(HttpRequest request, RouteMode mode, std::string remote_address) {
+EnvelopeOrRefusal to_request_envelope(HttpRequest request, RouteMode mode, std::string remote_address,
+                                      std::string_view path_prefix) {
   RequestEnvelope envelope;
   envelope.mode = mode;
   envelope.method = std::string{request.method_string()};
@@ -90,7 +92,7 @@ EnvelopeOrRefusal to_request_envelope(HttpRequest request, RouteMode mode, std::
     refusal.headers.push_back(Header{"Allow", "GET, HEAD"});
     return Unexpected{std::move(refusal)};
   }
-  auto code = decode_legacy_target(request.target());
+  auto code = decode_legacy_target(target_after_prefix(request.target(), path_prefix));
   if (!code) return Unexpected{make_error_envelope(400, code.error())};
   envelope.body = std::move(*code);
   return envelope;

@@ -24,13 +24,15 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 using EnvelopeOrRefusal = Expected<RequestEnvelope, ResponseEnvelope>;
 
 /// @brief Builds the envelope for `request` on a route of `mode`. The id is left 0 for the caller.
-/// Legacy: only GET and HEAD (else 405 "Error: method not allowed"); body = the decoded code (else 400
-/// "Error: <why>"). Http: method, raw target, every header with duplicates, body.
+/// Legacy: only GET and HEAD (else 405 "Error: method not allowed"); body = the code decoded from the
+/// target after the route's `path_prefix` (else 400 "Error: <why>"). Http: method, raw target (prefix
+/// included: 1C sees the path the client asked for), every header with duplicates, body.
 /// Headers: all of them, duplicates kept in the order received. Beast files a repeated name right after
 /// its earlier occurrences, so only the order among fields of one name is kept: the order RFC 9110 5.3
 /// makes significant.
 /// The request is taken by value so that a large body is moved, not copied.
-EnvelopeOrRefusal to_request_envelope(HttpRequest request, RouteMode mode, std::string remote_address);
+EnvelopeOrRefusal to_request_envelope(HttpRequest request, RouteMode mode, std::string remote_address,
+                                      std::string_view path_prefix = "/");
 
 /// @brief A service-made error answer: `status` with the body "Error: <why>".
 ResponseEnvelope make_error_envelope(std::uint16_t status, std::string_view why);

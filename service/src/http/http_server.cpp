@@ -1,12 +1,13 @@
 #include "http/http_server.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "http/listener.hpp"
-#include "http/route_context.hpp"
+#include "http/listener_context.hpp"
 #include "http/session.hpp"
 #include "http/session_registry.hpp"
 
@@ -21,9 +22,28 @@ HttpServer::~HttpServer() {
 }
 
 Status<std::string> HttpServer::start(const ServiceConfig& config) {
-  std::vector<std::shared_ptr<Listener>> opened;
+  // Routes on one address and port share a listener and are told apart by path prefix. Port 0 asks
+  // for an ephemeral port of its own, so such a route always gets a listener to itself.
+  std::vector<std::vector<RouteConfig>> groups;
+  std::vector<std::size_t> listener_of_route;
   for (const RouteConfig& route : config.routes) {
-    auto context = std::make_shared<const RouteContext>(RouteContext{route, config.http, sink_, registry_});
+    auto same_address = [&](const std::vector<RouteConfig>& group) {
+      return route.port != 0 && group.front().port == route.port && group.front().bind_address == route.bind_address;
+    };
+    if (auto it = std::find_if(groups.begin(), groups.end(), same_address); it != groups.end()) {
+      it->push_back(route);
+      listener_of_route.push_back(static_cast<std::size_t>(it - groups.begin()));
+    } else {
+      listener_of_route.push_back(groups.size());
+      groups.push_back({route});
+    }
+  }
+  std::vector<std::shared_ptr<Listener>> opened;
+  for (auto& group : groups) {
+    const std::string address = group.front().bind_address;
+    const std::uint16_t port = group.front().port;
+    auto context = std::make_shared<const ListenerContext>(
+        ListenerContext{address, port, RouteTable{std::move(group)}, config.http, sink_, registry_});
     auto listener = Listener::open(io_, std::move(context));
     if (!listener) {
       for (auto& l : opened) l->stop();
@@ -35,12 +55,13 @@ Status<std::string> HttpServer::start(const ServiceConfig& config) {
     listener->start();
     listeners_.push_back(std::move(listener));
   }
+  listener_of_route_ = std::move(listener_of_route);
   return {};
 }
 
 std::vector<asio::ip::tcp::endpoint> HttpServer::local_endpoints() const {
   std::vector<asio::ip::tcp::endpoint> endpoints;
-  for (const auto& listener : listeners_) endpoints.push_back(listener->local_endpoint());
+  for (const std::size_t listener : listener_of_route_) endpoints.push_back(listeners_[listener]->local_endpoint());
   return endpoints;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-/// @brief The HTTP front as main sees it: one listener per route, and a graceful stop of them all.
+/// @brief The HTTP front as main sees it: one listener per address and port (its routes told apart by
+/// path prefix), and a graceful stop of them all.
 
 #include <chrono>
 #include <functional>
@@ -30,11 +31,13 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  /// @brief Binds every route of `config` (port 0 allowed: an ephemeral port) and starts accepting.
+  /// @brief Binds every address of `config`'s routes (port 0 allowed: an ephemeral port for that route
+  /// alone) and starts accepting.
   /// On the first failure closes what was opened and returns "cannot listen on <addr>: <why>".
   Status<std::string> start(const ServiceConfig& config);
 
-  /// @brief Bound addresses, one per route in config order (the real port when 0 was asked for).
+  /// @brief Bound addresses, one per route in config order (the real port when 0 was asked for); routes
+  /// sharing a listener share its address.
   std::vector<boost::asio::ip::tcp::endpoint> local_endpoints() const;
 
   /// @brief Closes the acceptors: no new connections. Open connections go on.
@@ -52,6 +55,7 @@ class HttpServer {
   RequestSink& sink_;
   std::shared_ptr<SessionRegistry> registry_;
   std::vector<std::shared_ptr<Listener>> listeners_;
+  std::vector<std::size_t> listener_of_route_;  // route index in the config -> index in listeners_
 };
 
 }  // namespace hserver::service

@@ -30,24 +30,23 @@ void allow_quick_rebind(tcp::acceptor& acceptor, beast::error_code& ec) {
 
 }  // namespace
 
-Listener::Listener(asio::io_context& io, std::shared_ptr<const RouteContext> context)
+Listener::Listener(asio::io_context& io, std::shared_ptr<const ListenerContext> context)
     : io_(io), context_(std::move(context)), acceptor_(asio::make_strand(io)), retry_timer_(acceptor_.get_executor()) {}
 
 Expected<std::shared_ptr<Listener>, std::string> Listener::open(asio::io_context& io,
-                                                                std::shared_ptr<const RouteContext> context) {
-  const RouteConfig& route = context->route;
-  const std::string where = route.bind_address.find(':') != std::string::npos
-                                ? fmt::format("[{}]:{}", route.bind_address, route.port)
-                                : fmt::format("{}:{}", route.bind_address, route.port);
+                                                                std::shared_ptr<const ListenerContext> context) {
+  const std::string where = context->bind_address.find(':') != std::string::npos
+                                ? fmt::format("[{}]:{}", context->bind_address, context->port)
+                                : fmt::format("{}:{}", context->bind_address, context->port);
   auto fail = [&](std::string_view why) { return Unexpected{fmt::format("cannot listen on {}: {}", where, why)}; };
 
   beast::error_code ec;
-  const auto address = asio::ip::make_address(route.bind_address, ec);
+  const auto address = asio::ip::make_address(context->bind_address, ec);
   if (ec) return fail("not an IP address");
+  const tcp::endpoint endpoint{address, context->port};
 
   auto listener = std::make_shared<Listener>(io, std::move(context));
   tcp::acceptor& acceptor = listener->acceptor_;
-  const tcp::endpoint endpoint{address, route.port};
   acceptor.open(endpoint.protocol(), ec);
   if (ec) return fail(ec.message());
   allow_quick_rebind(acceptor, ec);
@@ -87,7 +86,7 @@ void Listener::do_accept() {
 void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
-    spdlog::warn("route '{}': accept failed: {}", context_->route.name, ec.message());
+    spdlog::warn("{}: accept failed: {}", format_endpoint(endpoint_), ec.message());
     retry_timer_.expires_after(kAcceptRetryDelay);
     retry_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
       if (!wait_ec) self->do_accept();

@@ -39,7 +39,7 @@ bool expects_continue(const HttpRequest& request) {
 
 }  // namespace
 
-Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<const RouteContext> context)
+Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<const ListenerContext> context)
     : socket_(std::move(socket)),
       context_(std::move(context)),
       read_timer_(socket_.get_executor()),
@@ -202,7 +202,7 @@ void Session::on_read_error(beast::error_code ec) {
     refuse(400, fmt::format("malformed request: {}", ec.message()));
   } else {
     // The client went away mid-request (partial message, reset): nobody to answer.
-    spdlog::debug("connection {} on route '{}': read failed: {}", remote_address_, context_->route.name, ec.message());
+    spdlog::debug("connection {}: read failed: {}", remote_address_, ec.message());
     close();
   }
 }
@@ -214,14 +214,24 @@ void Session::handle_request(HttpRequest request) {
   pending.sequence = next_sequence_++;
   pending.arrived = request_started_;
   pending.method = std::string{request.method_string()};
-  pending.response_context = ResponseContext{context_->route.mode, request.version(), request.keep_alive(),
-                                             request.method() == bhttp::verb::head};
+  const RouteConfig* route = context_->routes.match(request.target());
+  // No route: the service answers, in plain text like every answer of its own.
+  pending.response_context = ResponseContext{route ? route->mode : RouteMode::legacy, request.version(),
+                                             request.keep_alive(), request.method() == bhttp::verb::head};
+  pending.route = route ? route->name : "-";
   if (!request.keep_alive()) no_more_requests_ = true;
 
   const std::uint64_t sequence = pending.sequence;
   pending_.push_back(std::move(pending));
 
-  auto converted = to_request_envelope(std::move(request), context_->route.mode, remote_address_);
+  if (route == nullptr) {
+    // The client is told no more than that: the routes of the port are for the log, not for strangers.
+    spdlog::debug("connection {}: no route for {}; routes here: {}", remote_address_, request.target(),
+                  context_->routes.describe());
+    on_answer(sequence, make_error_envelope(404, "no route serves this path"));
+    return;
+  }
+  auto converted = to_request_envelope(std::move(request), route->mode, remote_address_, route->path_prefix);
   if (!converted) {
     on_answer(sequence, converted.error());
     return;
@@ -231,7 +241,7 @@ void Session::handle_request(HttpRequest request) {
   // The completion may run on any thread, even inside submit(): always hop back onto our strand. It
   // holds the session alive, and on_answer ignores answers for a connection that has closed.
   context_->sink.submit(
-      context_->route.name, std::move(envelope), [self = shared_from_this(), sequence](ResponseEnvelope answer) {
+      route->name, std::move(envelope), [self = shared_from_this(), sequence](ResponseEnvelope answer) {
         auto executor = self->socket_.get_executor();
         asio::post(executor, [self = std::move(self), sequence, answer = std::move(answer)]() mutable {
           self->on_answer(sequence, std::move(answer));
@@ -250,7 +260,7 @@ void Session::on_answer(std::uint64_t sequence, ResponseEnvelope answer) {
 }
 
 void Session::refuse(std::uint16_t status, std::string_view why) {
-  spdlog::debug("connection {} on route '{}': {} {}", remote_address_, context_->route.name, status, why);
+  spdlog::debug("connection {}: {} {}", remote_address_, status, why);
   no_more_requests_ = true;  // after garbage the stream cannot be resynchronised
   Pending pending;
   pending.sequence = next_sequence_++;
@@ -284,7 +294,7 @@ void Session::on_write(beast::error_code ec, std::size_t) {
   write_timer_.cancel();
   if (closed_) return;
   if (ec) {
-    spdlog::debug("connection {} on route '{}': write failed: {}", remote_address_, context_->route.name, ec.message());
+    spdlog::debug("connection {}: write failed: {}", remote_address_, ec.message());
     close();
     return;
   }
@@ -292,7 +302,7 @@ void Session::on_write(beast::error_code ec, std::size_t) {
   pending_.pop_front();
   const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - done.arrived);
   // Id 0: answered by the front itself (refused before dispatch).
-  spdlog::debug("request {} route '{}' {} -> {} in {:.1f} ms", done.request_id, context_->route.name, done.method,
+  spdlog::debug("request {} route '{}' {} -> {} in {:.1f} ms", done.request_id, done.route, done.method,
                 done.response->result_int(), elapsed.count());
   if (done.response->need_eof()) {
     no_more_requests_ = true;
@@ -390,7 +400,7 @@ void Session::arm_write_timer() {
 }
 
 void Session::on_timeout(const char* what) {
-  spdlog::debug("connection {} on route '{}': {} timeout, closing", remote_address_, context_->route.name, what);
+  spdlog::debug("connection {}: {} timeout, closing", remote_address_, what);
   close();
 }
 

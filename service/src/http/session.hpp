@@ -1,6 +1,6 @@
 #pragma once
 /// @brief One HTTP/1.1 connection: reads requests (pipelined up to HttpLimits::max_pipelined), submits
-/// each to the route's RequestSink and writes the answers back in request order.
+/// each to the RequestSink under the route its path selects and writes the answers back in request order.
 
 #include <chrono>
 #include <cstdint>
@@ -16,7 +16,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "http/envelope_conversion.hpp"
-#include "http/route_context.hpp"
+#include "http/listener_context.hpp"
 
 namespace hserver::service {
 
@@ -31,7 +31,7 @@ namespace hserver::service {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   /// @brief `socket` must have a strand as its executor (the listener accepts onto one).
-  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const RouteContext> context);
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const ListenerContext> context);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -53,6 +53,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::uint64_t request_id = 0;  // dispatch's id, from the answer; 0 when refused by the front
     Clock::time_point arrived;
     std::string method;
+    std::string route;  // "-" when no route serves the path
     ResponseContext response_context;
     std::optional<HttpResponse> response;  // set once the answer is in
   };
@@ -89,7 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_timeout(const char* what);
 
   boost::asio::ip::tcp::socket socket_;
-  std::shared_ptr<const RouteContext> context_;
+  std::shared_ptr<const ListenerContext> context_;
   std::string remote_address_;
   boost::beast::flat_buffer buffer_;
   std::optional<Parser> parser_;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace hserver::test {
 
@@ -33,23 +34,21 @@ void ServiceFixture::TearDown() {
 }
 
 void ServiceFixture::start_service(const ServiceOptions& options) {
-  std::vector<std::string> argv = {HSERVER_SERVICE_EXE,
-                                   "--listen",
-                                   "127.0.0.1:" + std::to_string(port_),
-                                   "--mode",
-                                   options.mode,
-                                   "--shm-prefix",
-                                   prefix_,
-                                   "--request-timeout-ms",
-                                   std::to_string(options.request_timeout_ms),
-                                   "--no-worker-wait-ms",
-                                   std::to_string(options.no_worker_wait_ms),
-                                   "--log-level",
-                                   "debug",
-                                   "--metrics-listen",
-                                   "127.0.0.1:" + std::to_string(metrics_port_),
-                                   "--admin-socket",
-                                   admin_socket_};
+  std::vector<std::string> argv = {HSERVER_SERVICE_EXE};
+  if (options.routes_json.empty()) {
+    argv.insert(argv.end(), {"--listen", "127.0.0.1:" + std::to_string(port_), "--mode", options.mode});
+  } else {
+    std::string routes = options.routes_json;
+    for (auto at = routes.find("$PORT"); at != std::string::npos; at = routes.find("$PORT"))
+      routes.replace(at, 5, std::to_string(port_));
+    const std::string path = work_dir_ + "/config.json";
+    std::ofstream{path} << "{\"routes\": " << routes << "}\n";
+    argv.insert(argv.end(), {"--config", path});
+  }
+  argv.insert(argv.end(),
+              {"--shm-prefix", prefix_, "--request-timeout-ms", std::to_string(options.request_timeout_ms),
+               "--no-worker-wait-ms", std::to_string(options.no_worker_wait_ms), "--log-level", "debug",
+               "--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port_), "--admin-socket", admin_socket_});
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   service_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, work_dir_ + "/service.log");
   ASSERT_TRUE(wait_for_port(port_, 10s)) << "the service did not start:\n" << service_->log();
@@ -57,12 +56,22 @@ void ServiceFixture::start_service(const ServiceOptions& options) {
 
 ChildProcess& ServiceFixture::start_host(const HostOptions& options) {
   const std::string ready = work_dir_ + "/host" + std::to_string(hosts_.size()) + ".ready";
-  std::vector<std::string> argv = {HSERVER_HOST_EXE, "--addin",       HSERVER_ADDIN_SO, "--port", std::to_string(port_),
-                                   "--handler",      options.handler, "--ready-file",   ready};
+  std::vector<std::string> argv = {HSERVER_HOST_EXE, "--addin", HSERVER_ADDIN_SO, "--handler", options.handler,
+                                   "--ready-file",   ready};
+  if (options.route.empty()) {
+    argv.insert(argv.end(), {"--port", std::to_string(port_)});
+  } else {
+    argv.insert(argv.end(), {"--route", options.route});
+  }
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   hosts_.push_back(std::make_unique<ChildProcess>(argv, std::vector<std::string>{"HSERVER_SHM_PREFIX=" + prefix_},
                                                   work_dir_ + "/host" + std::to_string(hosts_.size()) + ".log"));
-  EXPECT_TRUE(wait_for_file(ready, 10s)) << "the host did not attach:\n" << hosts_.back()->log();
+  if (options.expect_attach) {
+    EXPECT_TRUE(wait_for_file(ready, 10s)) << "the host did not attach:\n" << hosts_.back()->log();
+  } else {
+    EXPECT_TRUE(hosts_.back()->wait(10s).has_value()) << "the host did not give up:\n" << hosts_.back()->log();
+    EXPECT_FALSE(fs::exists(ready)) << "the host attached:\n" << hosts_.back()->log();
+  }
   return *hosts_.back();
 }
 

@@ -19,6 +19,13 @@ struct ServiceOptions {
   int request_timeout_ms = 10'000;
   int no_worker_wait_ms = 1'000;
   std::vector<std::string> extra_args;
+  /// A JSON array for the config file's "routes", "$PORT" standing for the test's port; empty: one route
+  /// given on the command line (--listen, --mode).
+  std::string routes_json;
+  ServiceOptions& with_routes_json(std::string json) {
+    routes_json = std::move(json);
+    return *this;
+  }
   ServiceOptions& with_mode(std::string m) {
     mode = std::move(m);
     return *this;
@@ -39,7 +46,17 @@ struct ServiceOptions {
 
 struct HostOptions {
   std::string handler = "echo";
+  std::string route;  ///< attach by this route name; empty: by the test's port
+  bool expect_attach = true;
   std::vector<std::string> extra_args;
+  HostOptions& with_route(std::string name) {
+    route = std::move(name);
+    return *this;
+  }
+  HostOptions& expecting_no_attach() {
+    expect_attach = false;
+    return *this;
+  }
   HostOptions& with_handler(std::string h) {
     handler = std::move(h);
     return *this;

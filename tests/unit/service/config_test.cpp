@@ -49,7 +49,7 @@ TEST(Config, FullFileWithCommentsAndTrailingCommas) {
              "write_timeout_ms": 2000, "idle_timeout_ms": 3000, "max_pipelined": 4},
     "routes": [
       {"name": "old", "listen": "127.0.0.1:3188", "mode": "legacy"},
-      {"name": "api", "listen": "[::1]:8080", "mode": "http", "request_timeout_ms": 1500,
+      {"name": "api", "listen": "[::1]:8080", "mode": "http", "request_timeout_ms": 1500, "path_prefix": "/v1/",
        "no_worker_wait_ms": 0, "queue_limit": 10, "worker_in_flight": 2,},
     ],
   })");
@@ -71,7 +71,9 @@ TEST(Config, FullFileWithCommentsAndTrailingCommas) {
   EXPECT_EQ(config.routes[0].bind_address, "127.0.0.1");
   EXPECT_EQ(config.routes[0].port, 3188);
   EXPECT_EQ(config.routes[0].mode, RouteMode::legacy);
+  EXPECT_EQ(config.routes[0].path_prefix, "/");
   EXPECT_EQ(config.routes[1].name, "api");
+  EXPECT_EQ(config.routes[1].path_prefix, "/v1");  // the trailing '/' is dropped
   EXPECT_EQ(config.routes[1].bind_address, "::1");
   EXPECT_EQ(config.routes[1].port, 8080);
   EXPECT_EQ(config.routes[1].mode, RouteMode::http);
@@ -136,7 +138,24 @@ TEST(Config, ValidationRules) {
 
   two.routes[1].name = "second";
   two.routes[1].port = 3188;
-  EXPECT_EQ(validation_error(two), "routes[1].listen: port 3188 is already used by route 'default'");
+  EXPECT_EQ(validation_error(two),
+            "routes[1].path_prefix: \"/\" on 127.0.0.1:3188 is already served by route 'default'");
+  two.routes[1].path_prefix = "/api";
+  EXPECT_TRUE(validate_config(two).has_value());  // one port, two prefixes
+  two.routes[1].path_prefix = "/";
+  two.routes[1].bind_address = "127.0.0.2";
+  EXPECT_TRUE(validate_config(two).has_value());  // one port, two addresses: the bind decides
+
+  for (const char* bad : {"api", "/a b", "/a%20b", "/a//b", "/./a", "/a/..", "/a?b", "/\xD0\x90"}) {
+    ServiceConfig config;
+    config.routes[0].path_prefix = bad;
+    EXPECT_EQ(validation_error(config).rfind("routes[0].path_prefix: ", 0), 0u) << bad;
+  }
+  for (const char* good : {"/", "/api", "/v1/1c-jobs", "/a.b~c_d"}) {
+    ServiceConfig config;
+    config.routes[0].path_prefix = good;
+    EXPECT_TRUE(validate_config(config).has_value()) << good;
+  }
 
   ServiceConfig zero_port;
   zero_port.routes[0].port = 0;
@@ -153,6 +172,13 @@ TEST(Config, ValidationRules) {
   ServiceConfig bad_name;
   bad_name.routes[0].name = "a b";
   EXPECT_NE(validation_error(bad_name).find("routes[0].name"), std::string::npos);
+  // The name must fit the registry segment's 47 bytes and carry no '.'.
+  bad_name.routes[0].name = std::string(48, 'r');
+  EXPECT_NE(validation_error(bad_name).find("routes[0].name"), std::string::npos);
+  bad_name.routes[0].name = "a.b";
+  EXPECT_NE(validation_error(bad_name).find("routes[0].name"), std::string::npos);
+  bad_name.routes[0].name = std::string(47, 'r');
+  EXPECT_TRUE(validate_config(bad_name).has_value());
 
   for (std::uint32_t ring : {0u, 4096u, 65535u, 65537u, 3u << 20}) {
     ServiceConfig config;

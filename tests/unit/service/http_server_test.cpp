@@ -248,7 +248,7 @@ class HttpServerTest : public ::testing::Test {
     server_ = std::make_unique<HttpServer>(*io_, *sink_);
     auto started = server_->start(config);
     ASSERT_TRUE(started.has_value()) << started.error();
-    ASSERT_EQ(server_->local_endpoints().size(), 1u);
+    ASSERT_EQ(server_->local_endpoints().size(), config.routes.size());
     endpoint_ = server_->local_endpoints()[0];
     ASSERT_NE(endpoint_.port(), 0);
     guard_.emplace(io_->get_executor());
@@ -610,6 +610,55 @@ TEST_F(HttpServerTest, BusyPortIsAClearError) {
   auto started = second.start(same);
   ASSERT_FALSE(started.has_value());
   EXPECT_EQ(started.error(), fmt::format("cannot listen on 127.0.0.1:{}: Address already in use", endpoint_.port()));
+}
+
+TEST_F(HttpServerTest, RoutesSharingAPortAreChosenByPathPrefix) {
+  std::uint16_t port = 0;
+  {  // a port free right now; the server binds it a moment later
+    asio::io_context probe_io;
+    tcp::acceptor probe{probe_io, tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0}};
+    port = probe.local_endpoint().port();
+  }
+  ServiceConfig config = config_for(RouteMode::legacy);
+  config.routes[0].name = "legacy";
+  config.routes[0].port = port;
+  config.routes[0].path_prefix = "/1c";
+  RouteConfig api = config.routes[0];
+  api.name = "api";
+  api.mode = RouteMode::http;
+  api.path_prefix = "/api";
+  config.routes.push_back(api);
+  start(std::make_unique<ThreadSink>(echo), config);
+  EXPECT_EQ(server_->local_endpoints().at(0), server_->local_endpoints().at(1));  // one listener
+
+  Client client{endpoint_};
+  client.send(get("/1c/%D0%9F%D1%80%D0%B8%D0%B2%D0%B5%D1%82"));
+  auto legacy = client.read();
+  ASSERT_TRUE(legacy) << client.last_error();
+  EXPECT_EQ(legacy->body(), "echo:Привет");  // the code is what follows the prefix
+
+  client.send(get("/api/orders?id=7"));
+  auto http = client.read();
+  ASSERT_TRUE(http) << client.last_error();
+  EXPECT_EQ(http->result_int(), 200u);
+
+  client.send(get("/apix") + get("/"));  // not a whole segment; no root route
+  for (int i = 0; i < 2; ++i) {
+    auto missing = client.read();
+    ASSERT_TRUE(missing) << client.last_error();
+    EXPECT_EQ(missing->result_int(), 404u);
+    EXPECT_EQ(missing->body(), "Error: no route serves this path");  // route names are not told to strangers
+    EXPECT_TRUE(missing->keep_alive());                              // a 404 is an answer, not a broken stream
+  }
+
+  client.send(get("/1c"));  // the prefix alone: an empty code, refused by the legacy decoder or passed on
+  ASSERT_TRUE(client.read()) << client.last_error();
+
+  const auto seen = sink<ThreadSink>().seen();
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen[1].target, "/api/orders?id=7");  // http routes see the whole target, prefix included
+  const auto routes = sink<ThreadSink>().routes();
+  EXPECT_EQ(std::vector<std::string>(routes.begin(), routes.begin() + 2), (std::vector<std::string>{"legacy", "api"}));
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ class RegistryClient {
   ProcessStamp service() const noexcept { return header_->service; }
 
   /// @brief Claim a slot on the route served on `port` (or named `name`) and wait up to `timeout` for the
-  /// service to create the channel.
+  /// service to create the channel. A port with several routes (path prefixes) is refused: attach by name.
   Expected<Claim, std::string> attach(std::optional<std::uint16_t> port, const std::string& name, std::uint32_t flags,
                                       std::chrono::milliseconds timeout);
 
