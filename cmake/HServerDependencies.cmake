@@ -1,6 +1,6 @@
 # Third-party dependencies, found the same way for every target of the project:
 #   Boost::headers, fmt::fmt, spdlog::spdlog, CLI11::CLI11, Threads::Threads, and (tests) GTest::gtest,
-#   GTest::gtest_main.
+#   GTest::gtest_main; on Linux PkgConfig::HSERVER_LIBSYSTEMD when libsystemd-dev is installed.
 # Native builds (Linux, MSVC + vcpkg) use find_package. MinGW cross builds use the Debian host's
 # header-only libraries through imported INTERFACE targets of the same names, so the rest of the project
 # does not know which way it was built.
@@ -13,6 +13,17 @@ if(NOT (CMAKE_CROSSCOMPILING AND MINGW))
   find_package(fmt REQUIRED)
   find_package(spdlog REQUIRED)
   find_package(CLI11 REQUIRED)
+  # libsystemd (Linux, optional): the service's journald log sink. Without it `log.system: journald` is
+  # refused at start with a message saying so; syslog needs nothing.
+  if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+    find_package(PkgConfig)
+    if(PkgConfig_FOUND)
+      pkg_check_modules(HSERVER_LIBSYSTEMD IMPORTED_TARGET libsystemd)
+    endif()
+    if(NOT HSERVER_LIBSYSTEMD_FOUND)
+      message(STATUS "libsystemd not found (Debian: libsystemd-dev): no journald log sink")
+    endif()
+  endif()
   # GoogleTest is looked up by hserver_find_gtest() when tests are enabled.
   macro(hserver_find_gtest)
     find_package(GTest REQUIRED)

@@ -16,7 +16,7 @@ constexpr int kExitUsage = 2;
 // Options are read into plain variables first and become overrides only when given, so that an absent
 // option never hides the file's value.
 struct RunOptions {
-  std::string listen, mode, shm_prefix, shm_group, shm_windows_users, log_level, log_file;
+  std::string listen, mode, shm_prefix, shm_group, shm_windows_users, log_level, log_file, log_system;
   std::string metrics_listen, admin_socket, paused_behaviour;
   unsigned threads = 0;
   std::uint64_t request_timeout_ms = 0, no_worker_wait_ms = 0, stop_grace_ms = 0;
@@ -50,6 +50,8 @@ std::variant<CommandLine, int> parse_command_line(int argc, char** argv) {
       app.add_option("--paused-behaviour", run.paused_behaviour, "what every route does while paused: hold or reject");
   auto* level = app.add_option("--log-level", run.log_level, "trace, debug, info, warn, error, critical, off");
   auto* file = app.add_option("--log-file", run.log_file, "also log to this file (rotated at 10 MiB, 5 kept)");
+  auto* system_log =
+      app.add_option("--log-system", run.log_system, "also log to the system log: none, syslog, journald");
   auto* threads = app.add_option("--threads", run.threads, "number of I/O threads");
   auto* timeout = app.add_option("--request-timeout-ms", run.request_timeout_ms,
                                  "deadline of a request, for every route (504 after it)");
@@ -84,6 +86,7 @@ std::variant<CommandLine, int> parse_command_line(int argc, char** argv) {
   set_if_given(paused, run.paused_behaviour, o.paused_behaviour);
   set_if_given(level, run.log_level, o.log_level);
   set_if_given(file, run.log_file, o.log_file);
+  set_if_given(system_log, run.log_system, o.log_system);
   set_if_given(threads, run.threads, o.threads);
   set_if_given(timeout, run.request_timeout_ms, o.request_timeout_ms);
   set_if_given(wait, run.no_worker_wait_ms, o.no_worker_wait_ms);

@@ -132,9 +132,10 @@ void read_http(const json::value& value, HttpLimits& http) {
 
 void read_log(const json::value& value, ServiceConfig& config) {
   const json::object& object = as_object(value, "log");
-  reject_unknown_keys(object, "log", {"level", "file"});
+  reject_unknown_keys(object, "log", {"level", "file", "system"});
   read_into(object, "log", "level", config.log_level);
   read_into(object, "log", "file", config.log_file);
+  read_into(object, "log", "system", config.log_system);
 }
 
 void read_shm(const json::value& value, ServiceConfig& config) {
@@ -293,6 +294,9 @@ void validate(const ServiceConfig& config) {
   if (config.max_workers_per_route == 0) fail("max_workers_per_route", "must be at least 1");
   if (config.threads == 0 || config.threads > 256) fail("threads", "must be between 1 and 256");
   if (config.stop_grace.count() < 0) fail("stop_grace_ms", "must not be negative");
+  if (config.log_system != "none" && config.log_system != "syslog" && config.log_system != "journald") {
+    fail("log.system", fmt::format("\"{}\" is not one of none, syslog, journald", config.log_system));
+  }
   if (!is_known_log_level(config.log_level)) {
     fail("log.level",
          fmt::format("\"{}\" is not one of trace, debug, info, warn, error, critical, off", config.log_level));
@@ -390,6 +394,7 @@ Status<std::string> apply_overrides(ServiceConfig& config, const ConfigOverrides
   if (overrides.shm_windows_users) config.shm_windows_users = *overrides.shm_windows_users;
   if (overrides.log_level) config.log_level = *overrides.log_level;
   if (overrides.log_file) config.log_file = *overrides.log_file;
+  if (overrides.log_system) config.log_system = *overrides.log_system;
   if (overrides.threads) config.threads = *overrides.threads;
   constexpr std::uint64_t kMaxMs = 86'400'000;
   if (overrides.request_timeout_ms) {

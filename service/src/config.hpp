@@ -60,6 +60,10 @@ struct ServiceConfig {
   milliseconds stop_grace{5'000};            ///< on SIGTERM: time to finish requests in hand
   std::string log_level = "info";            ///< trace, debug, info, warn, error
   std::string log_file;                      ///< empty: log to the console only
+  /// The system log besides the file: "none", "syslog" (Linux: facility daemon, ident 1chserver) or
+  /// "journald" (Linux, with priorities and fields). With either, the console gets only what a terminal
+  /// would show: nothing when stderr is not a terminal (under systemd it would be logged twice).
+  std::string log_system = "none";
   /// Admin channel (1chserverctl). Empty: the default path (admin_socket_path() in admin/admin_path.hpp).
   std::string admin_socket;
   /// Health and Prometheus metrics listener, "address:port"; empty disables it. Local by default.

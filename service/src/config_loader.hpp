@@ -21,6 +21,7 @@ struct ConfigOverrides {
   std::optional<std::string> shm_windows_users;  ///< --shm-windows-users
   std::optional<std::string> log_level;
   std::optional<std::string> log_file;
+  std::optional<std::string> log_system;
   std::optional<unsigned> threads;
   std::optional<std::uint64_t> request_timeout_ms;  ///< applies to every route
   std::optional<std::uint64_t> no_worker_wait_ms;   ///< applies to every route

@@ -43,7 +43,7 @@ TEST(Config, FullFileWithCommentsAndTrailingCommas) {
     "ring_bytes": 131072,
     "max_workers_per_route": 8,
     "stop_grace_ms": 2500,
-    "log": {"level": "debug", "file": "hs.log"},
+    "log": {"level": "debug", "file": "hs.log", "system": "journald"},
     /* limits */
     "http": {"header_limit": 8192, "body_limit": 1048576, "read_timeout_ms": 1000,
              "write_timeout_ms": 2000, "idle_timeout_ms": 3000, "max_pipelined": 4},
@@ -60,6 +60,7 @@ TEST(Config, FullFileWithCommentsAndTrailingCommas) {
   EXPECT_EQ(config.stop_grace, std::chrono::milliseconds{2500});
   EXPECT_EQ(config.log_level, "debug");
   EXPECT_EQ(config.log_file, "hs.log");
+  EXPECT_EQ(config.log_system, "journald");
   EXPECT_EQ(config.http.header_limit, 8192u);
   EXPECT_EQ(config.http.body_limit, 1048576u);
   EXPECT_EQ(config.http.read_timeout, std::chrono::milliseconds{1000});
@@ -156,6 +157,10 @@ TEST(Config, ValidationRules) {
     config.routes[0].path_prefix = good;
     EXPECT_TRUE(validate_config(config).has_value()) << good;
   }
+
+  ServiceConfig bad_log_system;
+  bad_log_system.log_system = "eventlog";
+  EXPECT_EQ(validation_error(bad_log_system), "log.system: \"eventlog\" is not one of none, syslog, journald");
 
   ServiceConfig zero_port;
   zero_port.routes[0].port = 0;
