@@ -19,7 +19,7 @@ struct RunOptions {
   std::string listen, mode, shm_prefix, shm_group, shm_windows_users, log_level, log_file, log_system;
   std::string metrics_listen, admin_socket, paused_behaviour;
   unsigned threads = 0;
-  std::uint64_t request_timeout_ms = 0, no_worker_wait_ms = 0, stop_grace_ms = 0;
+  std::uint64_t request_timeout_ms = 0, no_worker_wait_ms = 0, stop_grace_ms = 0, worker_liveness_ms = 0;
 };
 
 template <class T>
@@ -59,6 +59,8 @@ std::variant<CommandLine, int> parse_command_line(int argc, char** argv) {
                               "how long a request waits for a first add-in, for every route (503 after it)");
   auto* grace = app.add_option("--stop-grace-ms", run.stop_grace_ms,
                                "on stop (SIGTERM, service stop), time for requests in hand to be answered");
+  auto* liveness = app.add_option("--worker-liveness-ms", run.worker_liveness_ms,
+                                  "an add-in silent this long is taken for dead (default 1000)");
   app.set_version_flag("--version", fmt::format("1chserver {}", kVersion));
 
   CLI::App* install = app.add_subcommand("install", "Windows: register this executable as a service (administrator)");
@@ -91,6 +93,7 @@ std::variant<CommandLine, int> parse_command_line(int argc, char** argv) {
   set_if_given(timeout, run.request_timeout_ms, o.request_timeout_ms);
   set_if_given(wait, run.no_worker_wait_ms, o.no_worker_wait_ms);
   set_if_given(grace, run.stop_grace_ms, o.stop_grace_ms);
+  set_if_given(liveness, run.worker_liveness_ms, o.worker_liveness_ms);
   return line;
 }
 

@@ -148,14 +148,15 @@ void read_shm(const json::value& value, ServiceConfig& config) {
 ServiceConfig read_config(const json::value& root) {
   const json::object& object = as_object(root, "");
   reject_unknown_keys(object, "",
-                      {"shm_prefix", "shm", "threads", "ring_bytes", "max_workers_per_route", "stop_grace_ms", "log",
-                       "http", "routes", "admin_socket", "metrics_listen"});
+                      {"shm_prefix", "shm", "threads", "ring_bytes", "max_workers_per_route", "stop_grace_ms",
+                       "worker_liveness_ms", "log", "http", "routes", "admin_socket", "metrics_listen"});
   ServiceConfig config;
   read_into(object, "", "shm_prefix", config.shm_prefix);
   read_into(object, "", "threads", config.threads);
   read_into(object, "", "ring_bytes", config.ring_bytes);
   read_into(object, "", "max_workers_per_route", config.max_workers_per_route);
   read_into(object, "", "stop_grace_ms", config.stop_grace);
+  read_into(object, "", "worker_liveness_ms", config.worker_liveness);
   read_into(object, "", "admin_socket", config.admin_socket);
   read_into(object, "", "metrics_listen", config.metrics_listen);
   if (const json::value* shm = object.if_contains("shm")) read_shm(*shm, config);
@@ -294,6 +295,10 @@ void validate(const ServiceConfig& config) {
   if (config.max_workers_per_route == 0) fail("max_workers_per_route", "must be at least 1");
   if (config.threads == 0 || config.threads > 256) fail("threads", "must be between 1 and 256");
   if (config.stop_grace.count() < 0) fail("stop_grace_ms", "must not be negative");
+  // Below a few heartbeats a short stall of the add-in's process (swap, a debugger) would drop it.
+  if (config.worker_liveness.count() < 300 || config.worker_liveness.count() > 600'000) {
+    fail("worker_liveness_ms", "must be between 300 and 600000");
+  }
   if (config.log_system != "none" && config.log_system != "syslog" && config.log_system != "journald") {
     fail("log.system", fmt::format("\"{}\" is not one of none, syslog, journald", config.log_system));
   }
@@ -419,6 +424,10 @@ Status<std::string> apply_overrides(ServiceConfig& config, const ConfigOverrides
   if (overrides.stop_grace_ms) {
     if (*overrides.stop_grace_ms > kMaxMs) return Unexpected{std::string{"--stop-grace-ms: at most a day"}};
     config.stop_grace = std::chrono::milliseconds{static_cast<std::int64_t>(*overrides.stop_grace_ms)};
+  }
+  if (overrides.worker_liveness_ms) {
+    if (*overrides.worker_liveness_ms > kMaxMs) return Unexpected{std::string{"--worker-liveness-ms: at most a day"}};
+    config.worker_liveness = std::chrono::milliseconds{static_cast<std::int64_t>(*overrides.worker_liveness_ms)};
   }
   return {};
 }

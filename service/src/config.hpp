@@ -58,8 +58,12 @@ struct ServiceConfig {
   std::uint32_t max_workers_per_route = 16;  ///< attach slots per route
   unsigned threads = 2;                      ///< I/O threads
   milliseconds stop_grace{5'000};            ///< on SIGTERM: time to finish requests in hand
-  std::string log_level = "info";            ///< trace, debug, info, warn, error
-  std::string log_file;                      ///< empty: log to the console only
+  /// An attached add-in whose heartbeat (every 100 ms, from its own thread: a busy 1C still beats) is
+  /// older than this is taken for dead: what it had not taken goes to another add-in, what it was
+  /// running is answered 502. A process that has ended is noticed at once (within 100 ms) regardless.
+  milliseconds worker_liveness{1'000};
+  std::string log_level = "info";  ///< trace, debug, info, warn, error
+  std::string log_file;            ///< empty: log to the console only
   /// The system log besides the file: "none", "syslog" (Linux: facility daemon, ident 1chserver) or
   /// "journald" (Linux, with priorities and fields). With either, the console gets only what a terminal
   /// would show: nothing when stderr is not a terminal (under systemd it would be logged twice).

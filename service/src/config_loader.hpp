@@ -26,6 +26,7 @@ struct ConfigOverrides {
   std::optional<std::uint64_t> request_timeout_ms;  ///< applies to every route
   std::optional<std::uint64_t> no_worker_wait_ms;   ///< applies to every route
   std::optional<std::uint64_t> stop_grace_ms;
+  std::optional<std::uint64_t> worker_liveness_ms;
   std::optional<std::string> metrics_listen;  ///< "" disables the listener
   std::optional<std::string> admin_socket;
   std::optional<std::string> paused_behaviour;  ///< applies to every route

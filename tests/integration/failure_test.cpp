@@ -78,6 +78,30 @@ TEST_F(Failures, KilledHostDoesNotTakeTheServiceDown) {
   EXPECT_TRUE(service_->running());
 }
 
+TEST_F(Failures, AddinsReattachWhenTheServiceComesBackAndTell1CAtTheNextCall) {
+  start_service();
+  auto& host = start_host();
+  ASSERT_EQ(get("/before").status, 200);
+
+  service_->signal(SIGKILL);  // a crash: no goodbye in shared memory, stale objects left behind
+  ASSERT_TRUE(service_->wait(5s).has_value());
+  std::this_thread::sleep_for(500ms);  // the add-in notices (the service's process is gone) and retries
+  start_service();                     // removes the dead service's objects and serves again
+
+  // The add-in attaches again by itself (backoff starts at 200 ms, at most 5 s between attempts).
+  HttpReply after;
+  for (int i = 0; i < 100 && after.status != 200; ++i) {
+    after = get("/after", 5s);
+    if (after.status != 200) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(after.status, 200) << after.error << after.body << "\nhost:\n" << host.log();
+  EXPECT_EQ(after.body, "after");
+  EXPECT_TRUE(host.running());
+  // 1C was told at its next call, without an exception (the call itself succeeded).
+  EXPECT_NE(host.log().find("message from the add-in: связь со службой 1chserver прерывалась"), std::string::npos)
+      << host.log();
+}
+
 TEST_F(Failures, BadPercentEncodingIs400WithTheReason) {
   start_service();
   start_host();

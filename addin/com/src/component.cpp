@@ -109,6 +109,23 @@ void Component::report(const std::string& message) noexcept {
   }
 }
 
+void Component::report_notice() noexcept {
+  try {
+    const auto notice = core_.take_notice();
+    if (!notice || error_log_ == nullptr) return;
+    EXCEPINFO info{};
+    info.wCode = kErrorCodeImportant;
+    info.scode = S_OK;  // zero: a message for the user, not an exception
+    info.bstrSource = SysAllocString(kExtensionName);
+    info.bstrDescription = u16_to_bstr(utf8_to_utf16_lossy(*notice));
+    error_log_->AddError(kExtensionName, &info);
+    SysFreeString(info.bstrSource);
+    SysFreeString(info.bstrDescription);
+  } catch (...) {
+    // Out of memory: the notice is lost, the call goes on.
+  }
+}
+
 // -----------------------------------------------------------------------------------------------------
 // IInitDone
 
@@ -334,6 +351,7 @@ HRESULT Component::call(long index, VARIANT* result, std::vector<Value> args) {
     return E_FAIL;
   }
   sink_.refresh_depth();
+  report_notice();
   auto value = table().call(static_cast<std::size_t>(index), core_, args);
   if (!value) {
     report(value.error());

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "hserver/common/platform/process.hpp"
 #include "hserver/common/shm/channel.hpp"
@@ -23,6 +24,11 @@ constexpr auto kTick = 100ms;                      // heartbeat period and the l
 constexpr std::uint64_t kServiceSilenceMs = 3000;  // a service whose heartbeat is older is gone
 constexpr auto kFlushTimeout = 2s;                 // Stop(): time to hand the last answers to the service
 constexpr auto kEventRetry = 50ms;                 // after 1C refused an event, try again this much later
+// A lost service is looked for again after 200 ms, then twice as long each time up to 5 s: a restart of
+// the service is noticed within seconds, and a service that stays away costs one attempt per 5 s.
+constexpr auto kReattachFirst = 200ms;
+constexpr auto kReattachMax = 5s;
+constexpr auto kReattachTimeout = 2s;  // one attempt's wait for the service to create the channel
 
 ResponseEnvelope text_response(std::uint64_t id, std::uint16_t status, std::string text) {
   ResponseEnvelope r;
@@ -46,34 +52,75 @@ class Core::Impl {
       return fail("компонента уже подключена к маршруту '" + route_name() +
                   "'; вызовите Остановить() / already attached: call Stop() first");
     }
-    join_thread();
-    auto registry = shm::RegistryClient::open(shm::default_prefix());
-    if (!registry) return fail(registry.error());
-    auto claim = registry->attach(port, name, 0, kAttachTimeout);
-    if (!claim) return fail(claim.error());
-    auto channel = shm::Channel::open(claim->channel_name);
-    if (!channel) return fail(channel.error());
-
+    end_thread();  // a thread still looking for a lost service gives way to the new attach
+    auto claimed = claim(port, name, kAttachTimeout);
+    if (!claimed) return fail(claimed.error());
     {
       std::lock_guard lock(mutex_);
-      channel_ = std::make_unique<shm::Channel>(std::move(*channel));
-      service_ = registry->service();
-      route_ = claim->route;
       waiting_.clear();
       delivered_.clear();
+      delivery_order_.clear();
       raised_ = 0;
       last_error_.clear();
+      notice_.clear();
       stopping_ = false;
+      target_port_ = port;
+      target_name_ = name;
+      install_locked(std::move(*claimed));
     }
-    channel_->beat();
-    channel_->set_state(shm::EndState::attached);
-    attached_.store(true);
     thread_ = std::thread([this] { run(); });
     return {};
   }
 
   void stop() {
     std::lock_guard attach_lock(attach_mutex_);
+    end_thread();
+  }
+
+  /// Whether the service was lost and the core is looking for it again (Переподключается).
+  bool reconnecting() const { return reconnecting_.load(); }
+
+  /// A message for 1C about something that happened between calls (the service lost, or lost and
+  /// found again), once: the binding reports it at the next call.
+  std::optional<std::string> take_notice() {
+    std::lock_guard lock(mutex_);
+    if (notice_.empty()) return std::nullopt;
+    return std::exchange(notice_, std::string{});
+  }
+
+ private:
+  // What one successful attach yields: installed as the current channel by install_locked.
+  struct Claimed {
+    std::unique_ptr<shm::Channel> channel;
+    shm::ProcessStamp service{};
+    shm::RouteInfo route;
+  };
+
+  Expected<Claimed, Error> claim(std::optional<std::uint16_t> port, const std::string& name,
+                                 std::chrono::milliseconds timeout) {
+    auto registry = shm::RegistryClient::open(shm::default_prefix());
+    if (!registry) return Unexpected{registry.error()};
+    auto claimed = registry->attach(port, name, 0, timeout);
+    if (!claimed) return Unexpected{claimed.error()};
+    auto channel = shm::Channel::open(claimed->channel_name);
+    if (!channel) return Unexpected{channel.error()};
+    return Claimed{std::make_unique<shm::Channel>(std::move(*channel)), registry->service(), claimed->route};
+  }
+
+  void install_locked(Claimed claimed) {
+    channel_ = std::move(claimed.channel);
+    service_ = claimed.service;
+    route_ = std::move(claimed.route);
+    channel_->beat();
+    channel_->set_state(shm::EndState::attached);
+    attached_.store(true);
+    reconnecting_.store(false);
+    pull_ready_.notify_all();
+  }
+
+  // Stop(), or a new attach: answer what 1C holds, flush, end the channel thread (serving or looking
+  // for a lost service). Called with attach_mutex_ held.
+  void end_thread() {
     {
       std::lock_guard lock(mutex_);
       if (channel_ && attached_.load()) {
@@ -88,13 +135,16 @@ class Core::Impl {
         raised_ = 0;
       }
       stopping_ = true;
+      if (channel_) channel_->wake();
     }
-    if (channel_) channel_->wake();
+    retry_wake_.notify_all();
     join_thread();
     attached_.store(false);
+    reconnecting_.store(false);
     pull_ready_.notify_all();
   }
 
+ public:
   Status<Error> return_result(const std::string& text, std::optional<std::uint64_t> id) {
     std::unique_lock lock(mutex_);
     auto found = take_delivered(id);
@@ -134,8 +184,9 @@ class Core::Impl {
   std::optional<RequestEnvelope> wait_request(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     pull_mode_ = true;  // from now on this object serves by pulling: no events are raised
-    if (!pull_ready_.wait_for(lock, timeout, [&] { return !waiting_.empty() || !attached_.load(); }))
-      return std::nullopt;
+    // While the service is being looked for again the wait goes on: requests come once it is back.
+    const auto ready = [&] { return !waiting_.empty() || (!attached_.load() && !reconnecting_.load()); };
+    if (!pull_ready_.wait_for(lock, timeout, ready)) return std::nullopt;
     if (waiting_.empty()) return std::nullopt;
     RequestEnvelope request = std::move(waiting_.front());
     waiting_.pop_front();
@@ -277,7 +328,16 @@ class Core::Impl {
     }
   }
 
+  // The channel thread: serve, and when the service is lost look for it again until it is back or
+  // Stop() is called; then serve again on the new channel.
   void run() {
+    while (serve()) {
+      if (!reattach()) return;
+    }
+  }
+
+  // True when the service was lost (the caller looks for it again), false after Stop().
+  bool serve() {
     std::uint64_t last_beat = 0;
     std::chrono::steady_clock::time_point stop_deadline{};
     for (;;) {
@@ -290,7 +350,7 @@ class Core::Impl {
       auto progress = channel_->pump([this](shm::Message&& m) { on_message(std::move(m)); });
       if (!progress) {
         lose_service("канал повреждён / the channel is corrupt: " + progress.error().what);
-        return;
+        return true;
       }
       const std::uint64_t now = shm::monotonic_ms();
       if (now - last_beat >= static_cast<std::uint64_t>(kTick.count())) {
@@ -299,7 +359,7 @@ class Core::Impl {
         if (channel_->peer_state() == shm::EndState::detached || !platform::is_alive(service_) ||
             now - std::min(now, channel_->peer_heartbeat_ms()) > kServiceSilenceMs) {
           lose_service("служба 1chserver остановлена / the 1chserver service has stopped");
-          return;
+          return true;
         }
       }
       if (stopping) {
@@ -308,7 +368,7 @@ class Core::Impl {
         }
         if (!channel_->outbound_pending() || std::chrono::steady_clock::now() > stop_deadline) {
           channel_->set_state(shm::EndState::detached);
-          return;
+          return false;
         }
       } else {
         deliver_events();
@@ -317,18 +377,54 @@ class Core::Impl {
     }
   }
 
+  // The requests the add-in held die with the service (it answered them or will never need to).
   void lose_service(const std::string& why) {
     {
       std::lock_guard lock(mutex_);
       last_error_ = why;
+      notice_ = "связь со службой 1chserver потеряна (" + why +
+                "); компонента переподключается / the connection to the 1chserver service was lost (" + why +
+                "); reconnecting";
       waiting_.clear();
       delivered_.clear();
       delivery_order_.clear();
       raised_ = 0;
+      channel_->set_state(shm::EndState::detached);
+      reconnecting_.store(true);
+      attached_.store(false);
     }
-    channel_->set_state(shm::EndState::detached);
-    attached_.store(false);
     pull_ready_.notify_all();
+  }
+
+  // Looks for the service again with a growing pause between attempts. True once attached again;
+  // false when Stop() (or a new attach) ends the search.
+  bool reattach() {
+    auto pause = std::chrono::milliseconds{kReattachFirst};
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        if (retry_wake_.wait_for(lock, pause, [&] { return stopping_; })) return false;
+      }
+      auto claimed = claim(target_port_, target_name_, kReattachTimeout);
+      std::lock_guard lock(mutex_);
+      if (stopping_) {
+        if (claimed) claimed->channel->set_state(shm::EndState::detached);  // the service frees the slot
+        return false;
+      }
+      if (claimed) {
+        const std::string lost = last_error_;
+        install_locked(std::move(*claimed));
+        last_error_.clear();
+        if (!notice_.empty()) {
+          notice_ = "связь со службой 1chserver прерывалась (" + lost +
+                    ") и восстановлена / the connection to the 1chserver service was lost (" + lost +
+                    ") and is restored";
+        }
+        return true;
+      }
+      last_error_ = claimed.error();
+      pause = std::min<std::chrono::milliseconds>(pause * 2, kReattachMax);
+    }
   }
 
   void join_thread() {
@@ -339,7 +435,12 @@ class Core::Impl {
   std::mutex attach_mutex_;  // serialises attach/stop
   mutable std::mutex mutex_;
   std::condition_variable pull_ready_;
+  std::condition_variable retry_wake_;  // Stop() during the search for a lost service
   std::atomic<bool> attached_{false};
+  std::atomic<bool> reconnecting_{false};
+  std::optional<std::uint16_t> target_port_;  // what the last Запустить / ПодключитьМаршрут asked for
+  std::string target_name_;
+  std::string notice_;  // for 1C at its next call (take_notice)
   std::unique_ptr<shm::Channel> channel_;
   shm::ProcessStamp service_{};
   shm::RouteInfo route_;
@@ -389,6 +490,12 @@ std::string Core::route_name() const {
 }
 std::string Core::last_error() const {
   return impl_->last_error();
+}
+bool Core::reconnecting() const {
+  return impl_->reconnecting();
+}
+std::optional<std::string> Core::take_notice() {
+  return impl_->take_notice();
 }
 std::string Core::version() {
   return "0.1.0 (layout " + std::to_string(shm::kLayoutVersion) + ")";

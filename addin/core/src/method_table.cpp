@@ -155,6 +155,9 @@ Expected<Value, Error> get_version(const Core&) {
 Expected<Value, Error> get_last_error(const Core& core) {
   return Value{core.last_error()};
 }
+Expected<Value, Error> get_reconnecting(const Core& core) {
+  return Value{core.reconnecting()};
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Method handlers. `args` always has exactly as many elements as the method has parameters.
@@ -237,7 +240,8 @@ Expected<Value, Error> call_wait_request(Core& core, std::span<const Value> args
         arg_error(arg, "ожидалось неотрицательное число секунд", "a non-negative number of seconds expected")};
   }
   // Detached, the core returns at once; a pull loop in 1C code would then spin. An error stops it.
-  if (!core.attached()) {
+  // While a lost service is looked for again the wait is a normal one: the loop goes on when it is back.
+  if (!core.attached() && !core.reconnecting()) {
     return Unexpected{
         Error("ОжидатьЗапрос: объект не подключен к службе (сначала Запустить или ПодключитьМаршрут) / "
               "WaitRequest: not attached to the service (call Start or AttachRoute first)")};
@@ -329,6 +333,7 @@ MethodTable::MethodTable() {
       {u"Route", u"Маршрут", &get_route},
       {u"Version", u"Версия", &get_version},
       {u"LastError", u"ПоследняяОшибка", &get_last_error},
+      {u"Reconnecting", u"Переподключается", &get_reconnecting},
   };
 
   const ParamDef request_id{u"RequestId", u"ИдЗапроса", std::nullopt};

@@ -87,6 +87,19 @@ void Component::report(const std::string& message) noexcept {
   }
 }
 
+void Component::report_notice() noexcept {
+  try {
+    const auto notice = core_.take_notice();
+    IAddInDefBase* connection = sink_.connection();
+    if (!notice || connection == nullptr) return;
+    const auto source = to_wchar_string(kErrorSource);
+    const auto descr = to_wchar_string(utf8_to_utf16_lossy(*notice));
+    connection->AddError(ADDIN_E_IMPORTANT, source.c_str(), descr.c_str(), 0);
+  } catch (...) {
+    // Out of memory: the notice is lost, the call goes on.
+  }
+}
+
 template <class Result, class Body>
 Result Component::guarded(Result on_failure, Body&& body) noexcept {
   try {
@@ -273,6 +286,7 @@ bool Component::call(long method_index, tVariant* result, tVariant* params, long
     args.push_back(std::move(*value));
   }
 
+  report_notice();
   auto value = table().call(static_cast<std::size_t>(method_index), core_, args);
   if (!value) {
     report(value.error());

@@ -28,8 +28,7 @@ namespace net = boost::asio;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kTick = 100ms;                    // heartbeat period; longest sleep of a channel thread
-constexpr std::uint64_t kAddinSilenceMs = 2000;  // an add-in whose heartbeat is older is gone
+constexpr auto kTick = 100ms;  // heartbeat period; longest sleep of a channel thread
 
 ResponseEnvelope error_response(std::uint64_t id, std::uint16_t status, const std::string& why) {
   ResponseEnvelope r;
@@ -547,8 +546,9 @@ class Dispatcher::Impl {
         gone = "detached";
       } else if (!platform::is_alive(w->channel.peer_process())) {
         gone = "process ended";
-      } else if (now - std::min(now, w->channel.peer_heartbeat_ms()) > kAddinSilenceMs) {
-        gone = "no heartbeat for " + std::to_string(kAddinSilenceMs) + " ms";
+      } else if (const auto silence = static_cast<std::uint64_t>(config_.worker_liveness.count());
+                 now - std::min(now, w->channel.peer_heartbeat_ms()) > silence) {
+        gone = "no heartbeat for " + std::to_string(silence) + " ms";
       }
       if (!gone.empty()) {
         (void)w->channel.pump(on_message);  // answers it wrote before going still count

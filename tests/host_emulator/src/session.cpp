@@ -1,6 +1,7 @@
 #include "hserver/host/session.hpp"
 
 #include <algorithm>
+#include <iostream>
 #include <stdexcept>
 
 #include "hserver/host/text.hpp"
@@ -83,8 +84,13 @@ CallResult Session::invoke(std::u16string_view method, std::vector<Value> args, 
     if (!default_value) return host_error("Недостаточно фактических параметров");
     args.push_back(std::move(*default_value));
   }
-  if (as_function_if_possible && object_->has_ret_val(index)) return object_->call_as_func(index, args);
-  return object_->call_as_proc(index, args);
+  CallResult result = as_function_if_possible && object_->has_ret_val(index) ? object_->call_as_func(index, args)
+                                                                             : object_->call_as_proc(index, args);
+  // AddError with scode 0 is a message 1C shows in its message window, without an exception: print it.
+  for (const auto& error : result.errors) {
+    if (error.scode == 0) std::cerr << "1c-host-emulator: message from the add-in: " << error.description << std::endl;
+  }
+  return result;
 }
 
 CallResult Session::call(std::u16string_view method, std::vector<Value> args) {

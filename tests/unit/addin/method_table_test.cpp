@@ -110,7 +110,7 @@ TEST(MethodTable, EveryMethodHasTheDocumentedShape) {
     }
     EXPECT_EQ(required, e.required);
   }
-  EXPECT_EQ(table().properties().size(), 5u);
+  EXPECT_EQ(table().properties().size(), 6u);
 }
 
 TEST(MethodTable, DetachedPropertyValues) {

@@ -50,7 +50,7 @@ struct Name {
 // Written from the product spec, not from the add-in's table, so a renamed entry fails here.
 constexpr Name kProperties[] = {
     {u"Port", u"Порт"},      {u"Attached", u"Подключен"},        {u"Route", u"Маршрут"},
-    {u"Version", u"Версия"}, {u"LastError", u"ПоследняяОшибка"},
+    {u"Version", u"Версия"}, {u"LastError", u"ПоследняяОшибка"}, {u"Reconnecting", u"Переподключается"},
 };
 
 struct MethodShape {

@@ -48,7 +48,8 @@ class Core {
   Status<Error> start_on_port(std::uint16_t port);
   /// @brief Attach to the route with this name (ПодключитьМаршрут). Event mode.
   Status<Error> attach_route(const std::string& name);
-  /// @brief Detach (Остановить). Requests delivered but not answered get an error response.
+  /// @brief Detach (Остановить). Requests delivered but not answered get an error response. Also ends
+  /// the search for a lost service.
   void stop();
 
   /// @brief Answer a request with text (ВернутьРезультат). Without id: the oldest delivered, unanswered one.
@@ -65,8 +66,13 @@ class Core {
   bool attached() const;
   std::uint16_t port() const;      ///< 0 when not attached
   std::string route_name() const;  ///< "" when not attached
-  std::string last_error() const;  ///< "" when none
-  static std::string version();    ///< "0.1.0 (layout 1)"
+  std::string last_error() const;  ///< "" when none; while reconnecting, why the last attempt failed
+  /// @brief The service was lost and the core is attaching again (to the same port or route, with a
+  /// growing pause up to 5 s between attempts) until it is back or stop() is called.
+  bool reconnecting() const;
+  /// @brief Once: what 1C should be told of at its next call (the service lost; lost and restored).
+  std::optional<std::string> take_notice();
+  static std::string version();  ///< "0.1.0 (layout 1)"
 
  private:
   class Impl;

@@ -76,7 +76,8 @@ struct MethodDef {
 /// process and are what the binding hands to 1C (FindProp / FindMethod results).
 ///
 /// Properties (read-only): Порт/Port (number, 0 when detached), Подключен/Attached (Булево),
-/// Маршрут/Route (string, "" when detached), Версия/Version, ПоследняяОшибка/LastError (strings).
+/// Маршрут/Route (string, "" when detached), Версия/Version, ПоследняяОшибка/LastError (strings),
+/// Переподключается/Reconnecting (Булево: the service was lost and is being looked for again).
 ///
 /// Methods and their argument rules:
 /// - Запустить(Порт) / Start(Port): a number (or digit string) 1-65535 -> Core::start_on_port.
@@ -91,8 +92,9 @@ struct MethodDef {
 ///   SendResponse(RequestId, StatusCode, Headers, Body): status 100-599; Headers as parse_headers_json;
 ///   Body as ВернутьРезультат's Text (a string goes as UTF-8, ДвоичныеДанные as bytes).
 /// - ОжидатьЗапрос(ТаймаутСекунд) / WaitRequest(TimeoutSeconds): a non-negative number, fractions
-///   allowed -> the request id (request_id_value) or Неопределено on timeout. Raises when detached, so
-///   that a pull loop in 1C code cannot spin on an object that will never receive anything.
+///   allowed -> the request id (request_id_value) or Неопределено on timeout. Raises when detached (and
+///   not reconnecting), so that a pull loop in 1C code cannot spin on an object that will never receive
+///   anything; while reconnecting it waits as usual.
 /// Request ids are accepted as any integer number, an integral double, or a string of digits
 /// (to_request_id).
 class MethodTable {

@@ -75,6 +75,9 @@ class Component final : public IInitDone, public ILanguageExtender, public IDisp
  private:
   /// IErrorLog::AddError(wCode 1006, scode E_FAIL, source "1CHServer", `message`). Never throws.
   void report(const std::string& message) noexcept;
+  /// Core::take_notice (the service lost, or lost and restored) through IErrorLog::AddError with wCode
+  /// 1003 (important) and scode S_OK: 1C shows it and raises no exception. Never throws.
+  void report_notice() noexcept;
   /// Runs `body` (returns an HRESULT), turning any exception into report() and E_FAIL.
   template <class Body>
   HRESULT guarded(Body&& body) noexcept;

@@ -84,5 +84,6 @@ struct IStatusLine : IUnknown {
 
 /// @brief EXCEPINFO.wCode for IErrorLog::AddError: 1006 is "failure" (1000-1009; 1007-1009 show a dialog).
 inline constexpr WORD kErrorCodeFail = 1006;
+inline constexpr WORD kErrorCodeImportant = 1003;  // ADDIN_E_IMPORTANT: shown, no exception with scode 0
 
 }  // namespace hserver::addin::com

@@ -76,8 +76,12 @@ class Component final : public IComponentBase {
   void ADDIN_API SetUserInterfaceLanguageCode(const WCHAR_T* lang) override;
 
  private:
-  /// Reports `message` with AddError(ADDIN_E_FAIL, "1CHServer", message, kErrorScode). Never throws.
+  /// Reports `message` with AddError(ADDIN_E_FAIL, "1CHServer", message, kErrorScode): 1C raises an
+  /// exception in the calling code. Never throws.
   void report(const std::string& message) noexcept;
+  /// Tells 1C what happened since the last call (Core::take_notice: the service lost, or lost and
+  /// restored) with AddError(ADDIN_E_IMPORTANT, ..., 0): shown to the user, no exception. Never throws.
+  void report_notice() noexcept;
   /// Runs `body`, turning any exception into report() and `on_failure`.
   template <class Result, class Body>
   Result guarded(Result on_failure, Body&& body) noexcept;
