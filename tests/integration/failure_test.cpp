@@ -102,6 +102,29 @@ TEST_F(Failures, AddinsReattachWhenTheServiceComesBackAndTell1CAtTheNextCall) {
       << host.log();
 }
 
+TEST_F(Failures, StalledWorkerBlocksNobodyElseAndItsLateAnswerIsDropped) {
+  start_service(ServiceOptions().with_request_timeout_ms(1'000));
+  start_host(HostOptions().with_handler("slow").with_args({"--slow-ms", "2500"}));  // 1C busy for 2.5 s
+  auto stuck = std::async(std::launch::async, [&] { return get("/stuck", 10s); });
+  std::this_thread::sleep_for(300ms);  // the slow worker holds it: its one slot is full
+  start_host();
+  for (int i = 0; i < 20; ++i) {
+    auto r = get("/quick" + std::to_string(i), 5s);
+    EXPECT_EQ(r.status, 200) << r.error << r.body;  // served by the other worker meanwhile
+  }
+  auto late = stuck.get();
+  EXPECT_EQ(late.status, 504) << late.error << late.body;
+  // The slow worker answers at last: the add-in refuses the late answer and tells 1C why (the service
+  // has cancelled the request at the deadline); 1C code gets that as the error of ВернутьРезультат.
+  const std::string expected = "the deadline of request 1 passed and the client got 504; the answer is dropped";
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (hosts_[0]->log().find(expected) == std::string::npos && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(hosts_[0]->log().find(expected), std::string::npos) << hosts_[0]->log();
+  EXPECT_TRUE(hosts_[0]->running());
+}
+
 TEST_F(Failures, BadPercentEncodingIs400WithTheReason) {
   start_service();
   start_host();

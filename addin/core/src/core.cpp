@@ -28,7 +28,9 @@ constexpr auto kEventRetry = 50ms;                 // after 1C refused an event,
 // the service is noticed within seconds, and a service that stays away costs one attempt per 5 s.
 constexpr auto kReattachFirst = 200ms;
 constexpr auto kReattachMax = 5s;
-constexpr auto kReattachTimeout = 2s;  // one attempt's wait for the service to create the channel
+constexpr auto kReattachTimeout = 2s;
+constexpr std::size_t kExpiredRemembered = 64;  // late answers recognised as late, not as unknown ids  // one attempt's
+                                                // wait for the service to create the channel
 
 ResponseEnvelope text_response(std::uint64_t id, std::uint16_t status, std::string text) {
   ResponseEnvelope r;
@@ -60,6 +62,7 @@ class Core::Impl {
       waiting_.clear();
       delivered_.clear();
       delivery_order_.clear();
+      expired_.clear();
       raised_ = 0;
       last_error_.clear();
       notice_.clear();
@@ -131,6 +134,7 @@ class Core::Impl {
         }
         delivered_.clear();
         delivery_order_.clear();
+        expired_.clear();
         waiting_.clear();
         raised_ = 0;
       }
@@ -227,13 +231,25 @@ class Core::Impl {
 
   /// Removes a delivered request (by id, or the oldest) so it can be answered.
   Taken take_delivered(std::optional<std::uint64_t> id) {
+    // An answer to a request whose deadline passed while 1C worked on it: say so, once per request.
+    auto late = [&](std::uint64_t expired_id) -> Taken {
+      std::erase(expired_, expired_id);
+      const std::string n = std::to_string(expired_id);
+      return {expired_id, "срок ответа на запрос " + n +
+                              " истёк, клиент уже получил ошибку 504; ответ отброшен / the deadline of request " + n +
+                              " passed and the client got 504; the answer is dropped"};
+    };
     if (!id) {
       if (delivery_order_.empty()) {
+        if (!expired_.empty()) return late(expired_.front());
         return {0, "нет запроса, ожидающего ответа / no request is waiting for an answer"};
       }
       id = delivery_order_.front();
     }
     auto it = delivered_.find(*id);
+    if (it == delivered_.end() && std::find(expired_.begin(), expired_.end(), *id) != expired_.end()) {
+      return late(*id);
+    }
     if (it == delivered_.end()) {
       return {*id, "запрос " + std::to_string(*id) + " не ожидает ответа (уже отвечен или истёк срок) / request " +
                        std::to_string(*id) + " is not waiting for an answer (answered already or timed out)"};
@@ -320,6 +336,9 @@ class Core::Impl {
         if (delivered_.erase(message.id) != 0) {
           delivery_order_.erase(std::find(delivery_order_.begin(), delivery_order_.end(), message.id));
           if (raised_ > 0) --raised_;
+          // 1C is still working on it: its answer, when it comes, is refused with the reason.
+          expired_.push_back(message.id);
+          if (expired_.size() > kExpiredRemembered) expired_.pop_front();
         }
         break;
       }
@@ -388,6 +407,7 @@ class Core::Impl {
       waiting_.clear();
       delivered_.clear();
       delivery_order_.clear();
+      expired_.clear();
       raised_ = 0;
       channel_->set_state(shm::EndState::detached);
       reconnecting_.store(true);
@@ -447,7 +467,8 @@ class Core::Impl {
   std::deque<RequestEnvelope> waiting_;                 // received, not yet handed to 1C
   std::map<std::uint64_t, RequestEnvelope> delivered_;  // handed to 1C, not yet answered
   std::deque<std::uint64_t> delivery_order_;            // delivered ids, oldest first
-  std::size_t raised_ = 0;                              // events raised and not yet answered
+  std::deque<std::uint64_t> expired_;  // delivered, then cancelled by the deadline: 1C may still answer
+  std::size_t raised_ = 0;             // events raised and not yet answered
   bool pull_mode_ = false;
   std::chrono::steady_clock::time_point events_refused_until_{};  // 1C refused an event: retry after it
   bool stopping_ = false;

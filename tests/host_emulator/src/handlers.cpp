@@ -7,6 +7,7 @@
 #include <iostream>
 #include <limits>
 #include <stdexcept>
+#include <thread>
 
 #include <boost/json.hpp>
 // The host's one translation unit that compiles Boost.JSON (header-only mode needs exactly one).
@@ -191,6 +192,25 @@ class StallHandler final : public Handler {
   }
 };
 
+// 1C busy for a while (a long report, a lock wait) before it answers as echo would: the answer may come
+// after the route's deadline, when the service must drop it.
+class SlowHandler final : public Handler {
+ public:
+  explicit SlowHandler(std::chrono::milliseconds delay) : delay_(delay) {}
+  bool on_event(Session& session, const ExternalEvent& event) override {
+    std::this_thread::sleep_for(delay_);
+    return echo_.on_event(session, event);
+  }
+  bool on_pulled(Session& session, const Value& id) override {
+    std::this_thread::sleep_for(delay_);
+    return echo_.on_pulled(session, id);
+  }
+
+ private:
+  std::chrono::milliseconds delay_;
+  EchoHandler echo_;
+};
+
 class CrashHandler final : public Handler {
  public:
   [[noreturn]] bool on_event(Session&, const ExternalEvent&) override { crash(); }
@@ -205,12 +225,14 @@ class CrashHandler final : public Handler {
 
 }  // namespace
 
-std::unique_ptr<Handler> make_handler(std::string_view kind, std::map<std::string, std::string> canned_answers) {
+std::unique_ptr<Handler> make_handler(std::string_view kind, std::map<std::string, std::string> canned_answers,
+                                      std::chrono::milliseconds slow_delay) {
   if (kind == "echo") return std::make_unique<EchoHandler>();
+  if (kind == "slow") return std::make_unique<SlowHandler>(slow_delay);
   if (kind == "canned") return std::make_unique<CannedHandler>(std::move(canned_answers));
   if (kind == "stall") return std::make_unique<StallHandler>();
   if (kind == "crash") return std::make_unique<CrashHandler>();
-  throw std::invalid_argument("unknown handler " + std::string(kind) + " (echo, canned, stall, crash)");
+  throw std::invalid_argument("unknown handler " + std::string(kind) + " (echo, canned, stall, crash, slow)");
 }
 
 std::map<std::string, std::string> load_canned_answers(const std::string& path) {

@@ -86,15 +86,18 @@ int main(int argc, char** argv) {
   std::string ready_file;
   bool pull = false;
   bool wait_attach = false;
+  long slow_ms = 3000;
 
   app.add_option("--addin", addin_path, "Path to the add-in library")->capture_default_str();
   auto* port_option = app.add_option("--port", port, "Attach with Запустить(Порт)")->check(CLI::Range(1, 65535));
   auto* route_option = app.add_option("--route", route, "Attach with ПодключитьМаршрут(Имя)");
   port_option->excludes(route_option);
-  app.add_option("--handler", handler_kind, "What the 1C code does: echo, canned, stall, crash")
-      ->check(CLI::IsMember({"echo", "canned", "stall", "crash"}))
+  app.add_option("--handler", handler_kind, "What the 1C code does: echo, canned, stall, crash, slow")
+      ->check(CLI::IsMember({"echo", "canned", "stall", "crash", "slow"}))
       ->capture_default_str();
   app.add_option("--canned-file", canned_file, "code<TAB>answer lines for --handler canned");
+  app.add_option("--slow-ms", slow_ms, "--handler slow: answer as echo after this many milliseconds")
+      ->capture_default_str();
   app.add_option("--buffer-depth", buffer_depth, "1C's event buffer depth")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -114,9 +117,10 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<hserver::host::Handler> handler;
   try {
-    handler = hserver::host::make_handler(handler_kind, handler_kind == "canned"
-                                                            ? hserver::host::load_canned_answers(canned_file)
-                                                            : std::map<std::string, std::string>{});
+    handler = hserver::host::make_handler(handler_kind,
+                                          handler_kind == "canned" ? hserver::host::load_canned_answers(canned_file)
+                                                                   : std::map<std::string, std::string>{},
+                                          std::chrono::milliseconds{slow_ms});
   } catch (const std::exception& e) {
     std::cerr << "1c-host-emulator: " << e.what() << std::endl;
     return kExitUsage;

@@ -8,6 +8,7 @@
 ///   with "Error: unknown request".
 /// - stall: never answers (timeout tests). crash: abort()s the process on a request (killed workers).
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,7 +33,9 @@ class Handler {
 
 /// @brief kind: "echo", "canned", "stall" or "crash". canned_answers is used by "canned" only.
 /// @throws std::invalid_argument for an unknown kind.
-std::unique_ptr<Handler> make_handler(std::string_view kind, std::map<std::string, std::string> canned_answers = {});
+/// `slow_delay`: how long the "slow" handler (echo after a pause, 1C busy) waits before answering.
+std::unique_ptr<Handler> make_handler(std::string_view kind, std::map<std::string, std::string> canned_answers = {},
+                                      std::chrono::milliseconds slow_delay = std::chrono::milliseconds{3000});
 
 /// @brief Reads a canned-answers file (`code<TAB>answer` per line; CR before LF ignored; lines without
 /// a TAB are skipped). @throws std::runtime_error when the file cannot be read.
