@@ -45,6 +45,11 @@ if(HSERVER_CURL)
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/wine-e2e-native.sh ${HSERVER_WINDOWS_X64_BIN}
             ${CMAKE_CURRENT_BINARY_DIR}/e2e-native
     TIMEOUT 180)
+  # The Linux chaos test's Windows twin: add-in hosts killed under load (TerminateProcess and a hard
+  # kill of the Wine process), with the same counts checked.
+  hserver_add_wine_script_test(windows_chaos
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/chaos.sh ${HSERVER_WINDOWS_X64_BIN} ${CMAKE_CURRENT_BINARY_DIR}/chaos
+    TIMEOUT 300)
 else()
   message(STATUS "windows_e2e_native: curl not found, test not registered (scripts/install-deps.sh)")
 endif()
