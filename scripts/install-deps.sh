@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libspdlog-dev libfmt-dev libcli11-dev googletest libgtest-dev
-  curl zip clang-format git libsystemd-dev
+  curl zip clang-format git libsystemd-dev libssl-dev
 )
 if [[ "${1:-}" != "--linux-only" ]]; then
   # Windows programs: cross-built with MinGW-w64 (posix threads) and tested under Wine (ctest -L windows)

@@ -61,8 +61,9 @@ Status<std::string> ServiceApplication::start_operations() {
     route.bind_address = address->address;
     route.port = address->port;
     route.mode = RouteMode::http;
+    route.http = config_.http;
     metrics_config_.routes = {route};
-    observability_ = std::make_unique<ObservabilitySink>(*dispatcher_);
+    observability_ = std::make_unique<ObservabilitySink>(*dispatcher_, &server_->stats());
     metrics_server_ = std::make_unique<HttpServer>(io_, *observability_);
     if (auto started = metrics_server_->start(metrics_config_); !started) return Unexpected{started.error()};
     spdlog::info("health and metrics on http://{}/metrics",

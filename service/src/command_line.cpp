@@ -69,6 +69,10 @@ std::variant<CommandLine, int> parse_command_line(int argc, char** argv) {
   install->add_option("--account", line.install.account, "account to run as (default: NT SERVICE\\<name>)");
   CLI::App* uninstall = app.add_subcommand("uninstall", "Windows: stop and remove the service (administrator)");
   uninstall->add_option("--name", line.install.name, "service name")->capture_default_str();
+  CLI::App* hash = app.add_subcommand(
+      "hash-secret", "print the stored form of a password read from stdin (for auth.basic[].password_hash)");
+  hash->add_flag("--new-token", line.new_token,
+                 "instead: make a random bearer token, print it and its stored form (for auth.bearer)");
   app.require_subcommand(0, 1);
 
   try {
@@ -78,6 +82,7 @@ std::variant<CommandLine, int> parse_command_line(int argc, char** argv) {
   }
   if (install->parsed()) line.command = Command::install;
   if (uninstall->parsed()) line.command = Command::uninstall;
+  if (hash->parsed()) line.command = Command::hash_secret;
   set_if_given(listen, run.listen, o.listen);
   set_if_given(mode, run.mode, o.mode);
   set_if_given(shm_prefix, run.shm_prefix, o.shm_prefix);

@@ -11,7 +11,7 @@
 namespace hserver::service {
 
 /// @brief What the command line asks for.
-enum class Command { run, install, uninstall };
+enum class Command { run, install, uninstall, hash_secret };
 
 /// @brief A parsed command line.
 struct CommandLine {
@@ -19,6 +19,7 @@ struct CommandLine {
   std::string config_path;    ///< run: the JSON config; empty: defaults and options only
   ConfigOverrides overrides;  ///< run: options overriding the file
   InstallOptions install;     ///< install: name, config, account; uninstall: name only
+  bool new_token = false;     ///< hash-secret: make a random bearer token instead of reading a secret
 };
 
 /// @brief Parses argv with CLI11. @return the command line, or the exit code when the program must end

@@ -72,6 +72,9 @@ void read_into(const json::object& object, std::string_view parent, std::string_
   const std::string key = child(parent, name);
   if constexpr (std::is_same_v<T, std::string>) {
     out = read_string(*value, key);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (!value->is_bool()) fail(key, "expected true or false");
+    out = value->get_bool();
   } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
     // A day is far beyond any sensible timeout and keeps arithmetic on time points safe.
     out = std::chrono::milliseconds{static_cast<std::int64_t>(read_uint(*value, key, 86'400'000))};
@@ -80,12 +83,73 @@ void read_into(const json::object& object, std::string_view parent, std::string_
   }
 }
 
-RouteConfig read_route(const json::value& value, const std::string& key) {
+void read_http(const json::value& value, const std::string& key, HttpLimits& http) {
+  const json::object& object = as_object(value, key);
+  reject_unknown_keys(object, key,
+                      {"header_limit", "body_limit", "read_timeout_ms", "write_timeout_ms", "idle_timeout_ms",
+                       "max_pipelined", "max_connections", "max_requests_per_connection"});
+  read_into(object, key, "header_limit", http.header_limit);
+  read_into(object, key, "body_limit", http.body_limit);
+  read_into(object, key, "read_timeout_ms", http.read_timeout);
+  read_into(object, key, "write_timeout_ms", http.write_timeout);
+  read_into(object, key, "idle_timeout_ms", http.idle_timeout);
+  read_into(object, key, "max_pipelined", http.max_pipelined);
+  read_into(object, key, "max_connections", http.max_connections);
+  read_into(object, key, "max_requests_per_connection", http.max_requests_per_connection);
+}
+
+// "auth": {"basic": [{"user": "...", "password_hash": "..."}], "bearer": ["sha256$..."], "realm": "..."}
+void read_auth(const json::value& value, const std::string& key, AccessConfig& access) {
+  const json::object& object = as_object(value, key);
+  reject_unknown_keys(object, key, {"basic", "bearer", "realm"});
+  read_into(object, key, "realm", access.realm);
+  if (const json::value* basic = object.if_contains("basic")) {
+    if (!basic->is_array()) fail(child(key, "basic"), "expected an array of {\"user\", \"password_hash\"}");
+    const json::array& users = basic->get_array();
+    for (std::size_t i = 0; i < users.size(); ++i) {
+      const std::string user_key = fmt::format("{}.basic[{}]", key, i);
+      const json::object& user = as_object(users[i], user_key);
+      reject_unknown_keys(user, user_key, {"user", "password_hash"});
+      BasicUser entry;
+      read_into(user, user_key, "user", entry.name);
+      read_into(user, user_key, "password_hash", entry.secret);
+      access.basic.push_back(std::move(entry));
+    }
+  }
+  if (const json::value* bearer = object.if_contains("bearer")) {
+    if (!bearer->is_array()) fail(child(key, "bearer"), "expected an array of token hashes");
+    const json::array& tokens = bearer->get_array();
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      access.bearer.push_back(read_string(tokens[i], fmt::format("{}.bearer[{}]", key, i)));
+    }
+  }
+}
+
+RouteConfig read_route(const json::value& value, const std::string& key, const HttpLimits& http) {
   const json::object& object = as_object(value, key);
   reject_unknown_keys(object, key,
                       {"name", "listen", "mode", "request_timeout_ms", "no_worker_wait_ms", "queue_limit",
-                       "worker_in_flight", "while_paused", "hold_time_ms", "retry_after_s", "path_prefix"});
+                       "worker_in_flight", "while_paused", "hold_time_ms", "retry_after_s", "path_prefix", "http",
+                       "auth", "allow", "insecure_unauthenticated_remote", "tls"});
   RouteConfig route;
+  route.http = http;
+  if (const json::value* limits = object.if_contains("http")) read_http(*limits, child(key, "http"), route.http);
+  if (const json::value* auth = object.if_contains("auth")) read_auth(*auth, child(key, "auth"), route.access);
+  if (const json::value* allow = object.if_contains("allow")) {
+    if (!allow->is_array()) fail(child(key, "allow"), "expected an array of addresses or blocks");
+    const json::array& blocks = allow->get_array();
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      route.access.allow.push_back(read_string(blocks[i], fmt::format("{}.allow[{}]", key, i)));
+    }
+  }
+  read_into(object, key, "insecure_unauthenticated_remote", route.access.insecure_unauthenticated_remote);
+  if (const json::value* tls = object.if_contains("tls")) {
+    const std::string tls_key = child(key, "tls");
+    const json::object& tls_object = as_object(*tls, tls_key);
+    reject_unknown_keys(tls_object, tls_key, {"certificate", "private_key"});
+    read_into(tls_object, tls_key, "certificate", route.tls.certificate);
+    read_into(tls_object, tls_key, "private_key", route.tls.private_key);
+  }
   read_into(object, key, "name", route.name);
   read_into(object, key, "path_prefix", route.path_prefix);
   // "/api/" and "/api" are one prefix: keep the form the matcher compares with.
@@ -115,19 +179,6 @@ RouteConfig read_route(const json::value& value, const std::string& key) {
   read_into(object, key, "retry_after_s", retry_after_s);
   route.retry_after = std::chrono::seconds{retry_after_s};
   return route;
-}
-
-void read_http(const json::value& value, HttpLimits& http) {
-  const json::object& object = as_object(value, "http");
-  reject_unknown_keys(
-      object, "http",
-      {"header_limit", "body_limit", "read_timeout_ms", "write_timeout_ms", "idle_timeout_ms", "max_pipelined"});
-  read_into(object, "http", "header_limit", http.header_limit);
-  read_into(object, "http", "body_limit", http.body_limit);
-  read_into(object, "http", "read_timeout_ms", http.read_timeout);
-  read_into(object, "http", "write_timeout_ms", http.write_timeout);
-  read_into(object, "http", "idle_timeout_ms", http.idle_timeout);
-  read_into(object, "http", "max_pipelined", http.max_pipelined);
 }
 
 void read_log(const json::value& value, ServiceConfig& config) {
@@ -161,13 +212,15 @@ ServiceConfig read_config(const json::value& root) {
   read_into(object, "", "metrics_listen", config.metrics_listen);
   if (const json::value* shm = object.if_contains("shm")) read_shm(*shm, config);
   if (const json::value* log = object.if_contains("log")) read_log(*log, config);
-  if (const json::value* http = object.if_contains("http")) read_http(*http, config.http);
+  // The top-level limits first: they are every route's defaults.
+  if (const json::value* http = object.if_contains("http")) read_http(*http, "http", config.http);
+  for (RouteConfig& route : config.routes) route.http = config.http;
   if (const json::value* routes = object.if_contains("routes")) {
     if (!routes->is_array()) fail("routes", "expected an array");
     config.routes.clear();
     const json::array& array = routes->get_array();
     for (std::size_t i = 0; i < array.size(); ++i) {
-      config.routes.push_back(read_route(array[i], fmt::format("routes[{}]", i)));
+      config.routes.push_back(read_route(array[i], fmt::format("routes[{}]", i), config.http));
     }
   }
   return config;
@@ -255,6 +308,24 @@ void validate_route(const RouteConfig& route, const std::string& key) {
   if (route.queue_limit == 0) fail(child(key, "queue_limit"), "must be at least 1");
   if (route.worker_in_flight == 0) fail(child(key, "worker_in_flight"), "must be at least 1");
   if (route.hold_time.count() <= 0) fail(child(key, "hold_time_ms"), "must be at least 1");
+  if (route.http.max_connections == 0) fail(child(key, "http.max_connections"), "must be at least 1");
+  if (route.http.max_pipelined == 0) fail(child(key, "http.max_pipelined"), "must be at least 1");
+  if (auto access = RouteAccess::make(route.access); !access) throw ConfigError{child(key, access.error())};
+  if (route.tls.certificate.empty() != route.tls.private_key.empty()) {
+    fail(child(key, "tls"), "certificate and private_key go together");
+  }
+  // The original add-in let anyone who reached its port run code in 1C. Beyond loopback a route needs
+  // credentials, or an option whose name says what it means.
+  boost::system::error_code address_ec;
+  const auto address = boost::asio::ip::make_address(route.bind_address, address_ec);
+  if (!address_ec && !address.is_loopback() && !route.access.requires_authentication() &&
+      !route.access.insecure_unauthenticated_remote) {
+    fail(child(key, "listen"),
+         fmt::format("{} is reachable beyond this machine and the route has no authentication: add \"auth\" "
+                     "(basic or bearer), or set \"insecure_unauthenticated_remote\": true to let anyone who "
+                     "reaches it use it",
+                     route.bind_address));
+  }
 }
 
 void validate(const ServiceConfig& config) {
@@ -273,6 +344,18 @@ void validate(const ServiceConfig& config) {
           other.path_prefix == route.path_prefix) {
         fail(child(key, "path_prefix"), fmt::format("\"{}\" on {}:{} is already served by route '{}'",
                                                     route.path_prefix, route.bind_address, route.port, other.name));
+      }
+      // One listener, one set of connections: only what is decided per request may differ.
+      if (other.port == route.port && other.bind_address == route.bind_address) {
+        if (!route.http.same_connection_limits(other.http)) {
+          fail(child(key, "http"), fmt::format("routes sharing {}:{} must have the same connection limits (all but "
+                                               "body_limit) as route '{}'",
+                                               route.bind_address, route.port, other.name));
+        }
+        if (route.tls != other.tls) {
+          fail(child(key, "tls"), fmt::format("routes sharing {}:{} must have the same tls as route '{}'",
+                                              route.bind_address, route.port, other.name));
+        }
       }
     }
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hserver/common/envelope.hpp"
+#include "security/access.hpp"
 
 namespace hserver::service {
 
@@ -20,6 +21,36 @@ enum class PausedBehaviour {
   reject,  ///< answer 503 with Retry-After at once
 };
 
+/// @brief Limits of HTTP connections and requests: the top-level "http" object, which a route's own
+/// "http" object may override key by key. Routes sharing an address and port share their connections,
+/// so they must agree on every limit but body_limit (checked at load).
+struct HttpLimits {
+  std::size_t header_limit = 64 * 1024;  ///< request line + headers: 431 beyond it (legacy code travels in the path)
+  std::uint64_t body_limit = 64ull * 1024 * 1024;  ///< request body: 413 beyond it
+  milliseconds read_timeout{30'000};               ///< to read one whole request once it has begun: 408 after it
+  milliseconds write_timeout{30'000};              ///< to write one response
+  milliseconds idle_timeout{60'000};               ///< keep-alive connection with no request
+  std::size_t max_pipelined = 16;                  ///< requests read ahead on one connection
+  std::size_t max_connections = 1024;              ///< open at once on the listener: 503 and close beyond it
+  std::size_t max_requests_per_connection = 0;     ///< then the answer says Connection: close; 0: no limit
+
+  /// Everything but body_limit, which is checked after the route is known.
+  bool same_connection_limits(const HttpLimits& other) const noexcept {
+    return header_limit == other.header_limit && read_timeout == other.read_timeout &&
+           write_timeout == other.write_timeout && idle_timeout == other.idle_timeout &&
+           max_pipelined == other.max_pipelined && max_connections == other.max_connections &&
+           max_requests_per_connection == other.max_requests_per_connection;
+  }
+};
+
+/// @brief TLS of a listener (Linux builds with OpenSSL): PEM files; empty: plain HTTP.
+struct TlsConfig {
+  std::string certificate;  ///< the certificate chain, leaf first
+  std::string private_key;
+  bool enabled() const noexcept { return !certificate.empty(); }
+  friend bool operator==(const TlsConfig&, const TlsConfig&) = default;
+};
+
 /// @brief One route: an address, port and path prefix the service serves, and the add-ins that serve it.
 struct RouteConfig {
   std::string name = "default";  ///< unique; add-ins attach by this name, or by port
@@ -28,7 +59,8 @@ struct RouteConfig {
   /// Path prefix on that port: "/" takes every path; "/api" takes /api, /api/... and /api?...; several
   /// routes may share an address and port with different prefixes, the longest matching one wins.
   std::string path_prefix = "/";
-  RouteMode mode = RouteMode::legacy;
+  /// http by default: a legacy route runs any 1C code it is sent, so it exists only when asked for.
+  RouteMode mode = RouteMode::http;
   milliseconds request_timeout{30'000};  ///< deadline from arrival to answer: 504 after it
   milliseconds no_worker_wait{2'000};    ///< how long a request waits for a first add-in: 503 after it
   std::size_t queue_limit = 1024;        ///< requests waiting for an add-in: 503 beyond it
@@ -36,16 +68,9 @@ struct RouteConfig {
   PausedBehaviour while_paused = PausedBehaviour::hold;
   milliseconds hold_time{300'000};       ///< while paused, how long a request may be held: 503 after it
   std::chrono::seconds retry_after{10};  ///< Retry-After of a 503 given while paused (reject) or held too long
-};
-
-/// @brief Limits applied to every HTTP connection.
-struct HttpLimits {
-  std::size_t header_limit = 64 * 1024;  ///< request line + headers: 431 beyond it (legacy code travels in the path)
-  std::uint64_t body_limit = 64ull * 1024 * 1024;  ///< request body: 413 beyond it
-  milliseconds read_timeout{30'000};               ///< to read one whole request once it has begun
-  milliseconds write_timeout{30'000};              ///< to write one response
-  milliseconds idle_timeout{60'000};               ///< keep-alive connection with no request
-  std::size_t max_pipelined = 16;                  ///< requests read ahead on one connection
+  HttpLimits http;                       ///< the top-level "http" limits with the route's own overrides
+  AccessConfig access;                   ///< allow-list and authentication
+  TlsConfig tls;                         ///< must be the same for routes sharing an address and port
 };
 
 struct ServiceConfig {

@@ -1,8 +1,11 @@
 // 1chserver: owns the HTTP ports and routes each request over shared memory to an add-in inside 1C.
 // main only wires the parts together: command line -> config -> logging -> the host, which runs the
 // application (dispatch, HTTP front, I/O threads) and delivers the stop (signals, or the Windows SCM).
-// The install/uninstall subcommands register the executable with the OS service manager.
+// The install/uninstall subcommands register the executable with the OS service manager; hash-secret
+// prints the stored form of a password or a new bearer token for the config.
 #include <cstdio>
+#include <iostream>
+#include <string>
 #include <variant>
 
 #include <fmt/format.h>
@@ -14,6 +17,8 @@
 #include "host/service_host.hpp"
 #include "host/service_installer.hpp"
 #include "logging.hpp"
+#include "security/access.hpp"
+#include "security/crypto.hpp"
 #include "version.hpp"
 
 using namespace hserver::service;
@@ -53,6 +58,39 @@ int run_service(const CommandLine& line) {
   return exit_code;
 }
 
+// `1chserver hash-secret`: the password is read from stdin (not the command line, where `ps` and the
+// shell's history would show it); one line, the end of line not included.
+int hash_secret_command(bool new_token) {
+  try {
+    if (new_token) {
+      // 32 random bytes as hex: 256 bits, so a plain SHA-256 is enough to store it.
+      const std::string raw = crypto::random_bytes(32);
+      std::string token;
+      for (const char c : raw) token += fmt::format("{:02x}", static_cast<unsigned char>(c));
+      std::string stored = "sha256$";
+      for (const char c : crypto::sha256(token)) stored += fmt::format("{:02x}", static_cast<unsigned char>(c));
+      fmt::print(
+          "token (give it to the client, Authorization: Bearer <token>):\n{}\n"
+          "stored form (put it in the route's \"auth\": {{\"bearer\": [...]}}):\n{}\n",
+          token, stored);
+      return 0;
+    }
+    std::string secret;
+    if (!std::getline(std::cin, secret) || secret.empty()) {
+      fmt::print(stderr,
+                 "1chserver hash-secret: give the password on stdin, e.g. echo -n 'password' | 1chserver "
+                 "hash-secret, or type it and press Enter\n");
+      return 2;
+    }
+    if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+    fmt::print("{}\n", hash_secret(secret));
+    return 0;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "1chserver hash-secret: {}\n", error.what());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,6 +102,8 @@ int main(int argc, char** argv) {
       return report(install_service(line.install), "install", line.install.name);
     case Command::uninstall:
       return report(uninstall_service(line.install.name), "uninstall", line.install.name);
+    case Command::hash_secret:
+      return hash_secret_command(line.new_token);
     case Command::run:
       break;
   }

@@ -6,6 +6,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <fmt/format.h>
+
 #include "http/listener.hpp"
 #include "http/listener_context.hpp"
 #include "http/session.hpp"
@@ -14,8 +16,36 @@
 namespace hserver::service {
 namespace asio = boost::asio;
 
+#if HSERVER_HAVE_TLS
+namespace {
+
+// TLS 1.2 and 1.3 only, the certificate chain and key from PEM files, checked against each other here so
+// that a mismatch stops the start instead of failing every handshake.
+Expected<std::shared_ptr<asio::ssl::context>, std::string> make_tls_context(const TlsConfig& tls) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  boost::system::error_code ec;
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                           asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
+                       ec);
+  if (ec) return Unexpected{fmt::format("tls: {}", ec.message())};
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  context->use_certificate_chain_file(tls.certificate, ec);
+  if (ec) return Unexpected{fmt::format("tls.certificate \"{}\": {}", tls.certificate, ec.message())};
+  context->use_private_key_file(tls.private_key, asio::ssl::context::pem, ec);
+  if (ec) return Unexpected{fmt::format("tls.private_key \"{}\": {}", tls.private_key, ec.message())};
+  if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+    return Unexpected{fmt::format("tls: the private key \"{}\" does not match the certificate \"{}\"", tls.private_key,
+                                  tls.certificate)};
+  }
+  return context;
+}
+
+}  // namespace
+#endif
+
 HttpServer::HttpServer(asio::io_context& io, RequestSink& sink)
-    : io_(io), sink_(sink), registry_(std::make_shared<SessionRegistry>()) {}
+    : io_(io), sink_(sink), registry_(std::make_shared<SessionRegistry>()), stats_(std::make_shared<FrontStats>()) {}
 
 HttpServer::~HttpServer() {
   stop_accepting();
@@ -42,8 +72,32 @@ Status<std::string> HttpServer::start(const ServiceConfig& config) {
   for (auto& group : groups) {
     const std::string address = group.front().bind_address;
     const std::uint16_t port = group.front().port;
-    auto context = std::make_shared<const ListenerContext>(
-        ListenerContext{address, port, RouteTable{std::move(group)}, config.http, sink_, registry_});
+    HttpLimits limits = group.front().http;
+    std::map<std::string, std::shared_ptr<const RouteAccess>> access;
+    for (const RouteConfig& route : group) {
+      // The parser's first body limit is the largest: the route's own is applied once its path is known.
+      limits.body_limit = std::max(limits.body_limit, route.http.body_limit);
+      auto checks = RouteAccess::make(route.access);
+      if (!checks) return Unexpected{fmt::format("route '{}': {}", route.name, checks.error())};
+      access.emplace(route.name, std::move(*checks));
+    }
+    const TlsConfig tls = group.front().tls;
+    // Built in place: the connection counter is atomic, so the context cannot be moved.
+    auto* raw = new ListenerContext{
+        address, port, RouteTable{std::move(group)}, limits, sink_, registry_, stats_, std::move(access)};
+    std::shared_ptr<const ListenerContext> context{raw};
+    if (tls.enabled()) {
+#if HSERVER_HAVE_TLS
+      auto made = make_tls_context(tls);
+      if (!made) return Unexpected{made.error()};
+      raw->tls = std::move(*made);
+#else
+      return Unexpected{
+          fmt::format("{}:{}: this build has no TLS (the MinGW build has no OpenSSL); put a reverse "
+                      "proxy with TLS in front, see docs/security.md",
+                      address, port)};
+#endif
+    }
     auto listener = Listener::open(io_, std::move(context));
     if (!listener) {
       for (auto& l : opened) l->stop();

@@ -14,6 +14,7 @@
 #include "config.hpp"
 #include "dispatch/request_sink.hpp"
 #include "hserver/common/expected.hpp"
+#include "http/front_stats.hpp"
 
 namespace hserver::service {
 
@@ -50,10 +51,14 @@ class HttpServer {
   /// @brief Open connections now.
   std::size_t open_connections() const;
 
+  /// @brief What the front refused or cut, for /metrics. Lives as long as the server.
+  const FrontStats& stats() const noexcept { return *stats_; }
+
  private:
   boost::asio::io_context& io_;
   RequestSink& sink_;
   std::shared_ptr<SessionRegistry> registry_;
+  std::shared_ptr<FrontStats> stats_;
   std::vector<std::shared_ptr<Listener>> listeners_;
   std::vector<std::size_t> listener_of_route_;  // route index in the config -> index in listeners_
 };

@@ -37,31 +37,77 @@ bool expects_continue(const HttpRequest& request) {
   return beast::iequals(expect, "100-continue");
 }
 
+AnyStream make_stream(asio::ip::tcp::socket socket, const ListenerContext& context) {
+#if HSERVER_HAVE_TLS
+  if (context.tls) return AnyStream{std::move(socket), *context.tls};
+#else
+  static_cast<void>(context);
+#endif
+  return AnyStream{std::move(socket)};
+}
+
 }  // namespace
 
 Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<const ListenerContext> context)
-    : socket_(std::move(socket)),
+    : stream_(make_stream(std::move(socket), *context)),
       context_(std::move(context)),
-      read_timer_(socket_.get_executor()),
-      write_timer_(socket_.get_executor()) {
+      read_timer_(stream_.get_executor()),
+      write_timer_(stream_.get_executor()) {
   beast::error_code ec;
-  const auto remote = socket_.remote_endpoint(ec);
+  const auto remote = stream_.socket().remote_endpoint(ec);
   remote_address_ = ec ? std::string{"unknown"} : format_endpoint(remote);
+  if (!ec) remote_ip_ = remote.address();
   // Answers are small and often pipelined: they must not wait for Nagle's algorithm.
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 Session::~Session() {
   if (context_->registry) context_->registry->remove(this);
+  if (counted_) context_->connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Session::start() {
   if (context_->registry) context_->registry->add(shared_from_this());
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->maybe_read(); });
+  counted_ = true;
+  const std::size_t open = context_->connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  asio::post(stream_.get_executor(), [self = shared_from_this(), open] {
+    if (open > self->context_->limits.max_connections) {
+      // Answered rather than dropped, so the client knows to come back later.
+      self->count(FrontStats::Reason::too_many_connections);
+      self->refuse(503, fmt::format("too many connections (at most {})", self->context_->limits.max_connections));
+      return;
+    }
+    self->start_reading();
+  });
+}
+
+void Session::start_reading() {
+#if HSERVER_HAVE_TLS
+  if (auto* tls = stream_.tls()) {
+    // The handshake is part of the first request: the read timeout bounds it (a client that connects
+    // and sends nothing, or half a ClientHello, is cut like a slow request).
+    read_phase_ = ReadPhase::handshake;
+    arm_read_timer(context_->limits.read_timeout);
+    tls->async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+      self->read_phase_ = ReadPhase::none;
+      self->cancel_read_timer();
+      if (self->closed_) return;
+      if (ec) {
+        spdlog::debug("connection {}: TLS handshake failed: {}", self->remote_address_, ec.message());
+        self->count(FrontStats::Reason::tls_handshake);
+        self->close();
+        return;
+      }
+      self->maybe_read();
+    });
+    return;
+  }
+#endif
+  maybe_read();
 }
 
 void Session::shutdown_gracefully() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
     if (self->closed_) return;
     self->draining_ = true;
     self->no_more_requests_ = true;
@@ -73,7 +119,7 @@ void Session::shutdown_gracefully() {
 }
 
 void Session::close_now() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
 }
 
 // ---- reading -------------------------------------------------------------------------------------
@@ -93,7 +139,7 @@ void Session::maybe_read() {
 // read timeout can differ, and so that no timeout runs while the client waits for an answer.
 void Session::do_await_request() {
   read_phase_ = ReadPhase::awaiting_request;
-  socket_.async_read_some(buffer_.prepare(kReadChunk),
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
                           beast::bind_front_handler(&Session::on_await_request, shared_from_this()));
   update_idle_timer();
 }
@@ -125,7 +171,7 @@ void Session::do_read_header() {
   read_phase_ = ReadPhase::reading_request;
   request_started_ = Clock::now();
   arm_read_timer(context_->limits.read_timeout);
-  bhttp::async_read_header(socket_, buffer_, *parser_,
+  bhttp::async_read_header(stream_, buffer_, *parser_,
                            beast::bind_front_handler(&Session::on_read_header, shared_from_this()));
 }
 
@@ -134,6 +180,39 @@ void Session::on_read_header(beast::error_code ec, std::size_t) {
   if (ec) {
     on_read_error(ec);
     return;
+  }
+  // The route, its allow-list and its credentials are settled before the body is read: a stranger
+  // cannot make the service read (or hold) a large body.
+  const auto& header = parser_->get();
+  route_ = context_->routes.match(header.target());
+  if (route_ != nullptr) {
+    const RouteAccess& access = context_->access_of(*route_);
+    switch (access.check(remote_ip_, header[bhttp::field::authorization])) {
+      case RouteAccess::Verdict::allowed:
+        break;
+      case RouteAccess::Verdict::forbidden:
+        count(FrontStats::Reason::forbidden);
+        abandon_request();
+        refuse(403, "this address may not use this route");
+        return;
+      case RouteAccess::Verdict::unauthorized: {
+        if (context_->stats) context_->stats->auth_failure(route_->name);
+        spdlog::info("connection {}: authentication failed on route '{}'", remote_address_, route_->name);
+        std::vector<Header> challenge;
+        for (const std::string& value : access.challenges()) challenge.push_back(Header{"WWW-Authenticate", value});
+        abandon_request();
+        refuse(401, "authentication required", std::move(challenge));
+        return;
+      }
+    }
+    const std::uint64_t limit = route_->http.body_limit;
+    if (const auto length = parser_->content_length(); length && *length > limit) {
+      count(FrontStats::Reason::body_too_large);
+      abandon_request();
+      refuse(413, fmt::format("the request body exceeds {} bytes", limit));
+      return;
+    }
+    parser_->body_limit(limit);
   }
   // Clients that ask first (curl does for large bodies) would otherwise wait a second before sending.
   // Only when no answer is queued: an interim response must not overtake earlier answers.
@@ -148,7 +227,7 @@ void Session::do_send_continue() {
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   writing_ = true;
   arm_write_timer();
-  asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                     beast::bind_front_handler(&Session::on_send_continue, shared_from_this()));
 }
 
@@ -170,7 +249,7 @@ void Session::do_read_body() {
     on_read_body({}, 0);
     return;
   }
-  bhttp::async_read(socket_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read_body, shared_from_this()));
+  bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read_body, shared_from_this()));
 }
 
 void Session::on_read_body(beast::error_code ec, std::size_t) {
@@ -195,10 +274,14 @@ void Session::on_read_error(beast::error_code ec) {
     no_more_requests_ = true;
     after_writes();
   } else if (ec == bhttp::error::header_limit) {
+    count(FrontStats::Reason::headers_too_large);
     refuse(431, fmt::format("the request line and headers exceed {} bytes", context_->limits.header_limit));
   } else if (ec == bhttp::error::body_limit) {
-    refuse(413, fmt::format("the request body exceeds {} bytes", context_->limits.body_limit));
+    count(FrontStats::Reason::body_too_large);
+    refuse(413, fmt::format("the request body exceeds {} bytes",
+                            route_ != nullptr ? route_->http.body_limit : context_->limits.body_limit));
   } else if (ec.category() == http_error_category() && ec != bhttp::error::partial_message) {
+    count(FrontStats::Reason::malformed);
     refuse(400, fmt::format("malformed request: {}", ec.message()));
   } else {
     // The client went away mid-request (partial message, reset): nobody to answer.
@@ -214,12 +297,20 @@ void Session::handle_request(HttpRequest request) {
   pending.sequence = next_sequence_++;
   pending.arrived = request_started_;
   pending.method = std::string{request.method_string()};
-  const RouteConfig* route = context_->routes.match(request.target());
+  const RouteConfig* route = std::exchange(route_, nullptr);
   // No route: the service answers, in plain text like every answer of its own.
   pending.response_context = ResponseContext{route ? route->mode : RouteMode::legacy, request.version(),
                                              request.keep_alive(), request.method() == bhttp::verb::head};
   pending.route = route ? route->name : "-";
   if (!request.keep_alive()) no_more_requests_ = true;
+  // Keep-alive has a bound too: the answer to the last allowed request says Connection: close.
+  ++requests_;
+  if (context_->limits.max_requests_per_connection != 0 && requests_ >= context_->limits.max_requests_per_connection &&
+      !no_more_requests_) {
+    count(FrontStats::Reason::requests_per_connection);
+    no_more_requests_ = true;
+    pending.response_context.keep_alive = false;
+  }
 
   const std::uint64_t sequence = pending.sequence;
   pending_.push_back(std::move(pending));
@@ -228,6 +319,7 @@ void Session::handle_request(HttpRequest request) {
     // The client is told no more than that: the routes of the port are for the log, not for strangers.
     spdlog::debug("connection {}: no route for {}; routes here: {}", remote_address_, request.target(),
                   context_->routes.describe());
+    count(FrontStats::Reason::no_route);
     on_answer(sequence, make_error_envelope(404, "no route serves this path"));
     return;
   }
@@ -242,7 +334,7 @@ void Session::handle_request(HttpRequest request) {
   // holds the session alive, and on_answer ignores answers for a connection that has closed.
   context_->sink.submit(
       route->name, std::move(envelope), [self = shared_from_this(), sequence](ResponseEnvelope answer) {
-        auto executor = self->socket_.get_executor();
+        auto executor = self->stream_.get_executor();
         asio::post(executor, [self = std::move(self), sequence, answer = std::move(answer)]() mutable {
           self->on_answer(sequence, std::move(answer));
         });
@@ -259,7 +351,18 @@ void Session::on_answer(std::uint64_t sequence, ResponseEnvelope answer) {
   do_write();
 }
 
-void Session::refuse(std::uint16_t status, std::string_view why) {
+void Session::count(FrontStats::Reason reason) {
+  if (context_->stats) context_->stats->count(reason);
+}
+
+void Session::abandon_request() {
+  read_phase_ = ReadPhase::none;
+  cancel_read_timer();
+  parser_.reset();
+  route_ = nullptr;
+}
+
+void Session::refuse(std::uint16_t status, std::string_view why, std::vector<Header> headers) {
   spdlog::debug("connection {}: {} {}", remote_address_, status, why);
   no_more_requests_ = true;  // after garbage the stream cannot be resynchronised
   Pending pending;
@@ -268,7 +371,9 @@ void Session::refuse(std::uint16_t status, std::string_view why) {
   pending.method = "-";
   // Plain-text answer whatever the route's mode: it comes from the service, not from 1C.
   pending.response_context = ResponseContext{RouteMode::legacy, 11, false, false};
-  pending.response = to_http_response(make_error_envelope(status, why), pending.response_context);
+  ResponseEnvelope envelope = make_error_envelope(status, why);
+  envelope.headers = std::move(headers);
+  pending.response = to_http_response(std::move(envelope), pending.response_context);
   pending_.push_back(std::move(pending));
   do_write();
 }
@@ -285,7 +390,7 @@ void Session::do_write() {
   writing_ = true;
   update_idle_timer();
   arm_write_timer();
-  bhttp::async_write(socket_, *front.response, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  bhttp::async_write(stream_, *front.response, beast::bind_front_handler(&Session::on_write, shared_from_this()));
 }
 
 void Session::on_write(beast::error_code ec, std::size_t) {
@@ -327,7 +432,7 @@ void Session::after_writes() {
 
 void Session::do_linger() {
   beast::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   if (read_phase_ != ReadPhase::none) {
     close();  // a read is already outstanding: it cannot be joined by a second one
     return;
@@ -335,7 +440,7 @@ void Session::do_linger() {
   read_phase_ = ReadPhase::lingering;
   arm_read_timer(kLingerTimeout);
   discard_.resize(kReadChunk);
-  socket_.async_read_some(asio::buffer(discard_), beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+  stream_.async_read_some(asio::buffer(discard_), beast::bind_front_handler(&Session::on_linger, shared_from_this()));
 }
 
 void Session::on_linger(beast::error_code ec, std::size_t bytes) {
@@ -345,7 +450,7 @@ void Session::on_linger(beast::error_code ec, std::size_t bytes) {
     close();
     return;
   }
-  socket_.async_read_some(asio::buffer(discard_), beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+  stream_.async_read_some(asio::buffer(discard_), beast::bind_front_handler(&Session::on_linger, shared_from_this()));
 }
 
 void Session::close() {
@@ -356,8 +461,8 @@ void Session::close() {
   read_timer_.cancel();
   write_timer_.cancel();
   beast::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
   // pending_ is left alone: an aborted async_write may still refer to the front response until its
   // handler has run. It goes with the session.
 }
@@ -400,6 +505,20 @@ void Session::arm_write_timer() {
 }
 
 void Session::on_timeout(const char* what) {
+  const std::string_view kind{what};
+  // A client that began a request and is too slow to finish it (slowloris) is told so with 408 when
+  // nothing else is owed on this connection; otherwise, and on idle or write timeouts, it is closed.
+  if (kind == "read" && read_phase_ == ReadPhase::reading_request && pending_.empty() && !writing_) {
+    spdlog::debug("connection {}: the request did not arrive in time, 408", remote_address_);
+    count(FrontStats::Reason::read_timeout);
+    // The read still outstanding finishes with an error once the socket closes after the answer.
+    no_more_requests_ = true;
+    refuse(408, fmt::format("the request was not received within {} ms", context_->limits.read_timeout.count()));
+    return;
+  }
+  count(kind == "idle"    ? FrontStats::Reason::idle_timeout
+        : kind == "write" ? FrontStats::Reason::write_timeout
+                          : FrontStats::Reason::read_timeout);
   spdlog::debug("connection {}: {} timeout, closing", remote_address_, what);
   close();
 }

@@ -15,6 +15,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/any_stream.hpp"
 #include "http/envelope_conversion.hpp"
 #include "http/listener_context.hpp"
 
@@ -58,8 +59,9 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<HttpResponse> response;  // set once the answer is in
   };
 
-  enum class ReadPhase { none, awaiting_request, reading_request, lingering };
+  enum class ReadPhase { none, handshake, awaiting_request, reading_request, lingering };
 
+  void start_reading();  ///< after the TLS handshake, if any
   void maybe_read();
   void do_await_request();
   void on_await_request(boost::beast::error_code ec, std::size_t bytes);
@@ -73,7 +75,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void handle_request(HttpRequest request);
   void on_answer(std::uint64_t sequence, ResponseEnvelope answer);
-  void refuse(std::uint16_t status, std::string_view why);
+  /// Answers at once with "Error: <why>" (plain text, Connection: close) and reads no further request.
+  void refuse(std::uint16_t status, std::string_view why, std::vector<Header> headers = {});
+  /// Forgets the request being read (refused at its header): the body is not read, only lingered on.
+  void abandon_request();
+  void count(FrontStats::Reason reason);
 
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
@@ -89,9 +95,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void arm_write_timer();
   void on_timeout(const char* what);
 
-  boost::asio::ip::tcp::socket socket_;
+  AnyStream stream_;
   std::shared_ptr<const ListenerContext> context_;
   std::string remote_address_;
+  boost::asio::ip::address remote_ip_;  // for the routes' allow-lists
+  const RouteConfig* route_ = nullptr;  // of the request being read, chosen at its header
+  std::uint64_t requests_ = 0;          // read on this connection
+  bool counted_ = false;                // in context_->connections
   boost::beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
   std::deque<Pending> pending_;

@@ -21,8 +21,26 @@ void gauge(std::string& out, const char* name, const char* help) {
 
 }  // namespace
 
-std::string prometheus_text(const std::vector<RouteStatus>& routes) {
+std::string prometheus_text(const std::vector<RouteStatus>& routes, const FrontStats* front) {
   std::string out;
+  if (front != nullptr) {
+    out +=
+        "# HELP hserver_http_refused_total Requests and connections the HTTP front refused or cut, by reason.\n"
+        "# TYPE hserver_http_refused_total counter\n";
+    for (std::size_t i = 0; i < FrontStats::kNames.size(); ++i) {
+      out += fmt::format("hserver_http_refused_total{{reason=\"{}\"}} {}\n", FrontStats::kNames[i],
+                         front->value(static_cast<FrontStats::Reason>(i)));
+    }
+    out +=
+        "# HELP hserver_auth_failures_total Failed authentication attempts (401) by route.\n"
+        "# TYPE hserver_auth_failures_total counter\n";
+    const auto failures = front->auth_failures();
+    for (const auto& r : routes) {
+      const auto it = failures.find(r.name);
+      out += fmt::format("hserver_auth_failures_total{{route=\"{}\"}} {}\n", r.name,
+                         it == failures.end() ? 0 : it->second);
+    }
+  }
   out +=
       "# HELP hserver_requests_total Answered requests by route and HTTP status.\n"
       "# TYPE hserver_requests_total counter\n";
@@ -73,7 +91,7 @@ void ObservabilitySink::submit(const std::string&, RequestEnvelope request, Comp
     return done(why.empty() ? text(200, "ready\n") : text(503, "Error: not ready\n" + why));
   }
   if (path == "/metrics") {
-    return done(text(200, prometheus_text(dispatcher_.status()), "text/plain; version=0.0.4; charset=utf-8"));
+    return done(text(200, prometheus_text(dispatcher_.status(), front_), "text/plain; version=0.0.4; charset=utf-8"));
   }
   done(text(404, "Error: unknown path (/health/live, /health/ready, /metrics)"));
 }

@@ -10,19 +10,23 @@
 
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/request_sink.hpp"
+#include "http/front_stats.hpp"
 
 namespace hserver::service {
 
-/// @brief The Prometheus exposition text for these routes.
-std::string prometheus_text(const std::vector<RouteStatus>& routes);
+/// @brief The Prometheus exposition text for these routes, plus what the HTTP front refused (`front`
+/// may be null).
+std::string prometheus_text(const std::vector<RouteStatus>& routes, const FrontStats* front = nullptr);
 
 class ObservabilitySink final : public RequestSink {
  public:
-  explicit ObservabilitySink(const Dispatcher& dispatcher) : dispatcher_(dispatcher) {}
+  /// `front`: the main HTTP server's refusals; not owned, must outlive the sink (or be null).
+  ObservabilitySink(const Dispatcher& dispatcher, const FrontStats* front) : dispatcher_(dispatcher), front_(front) {}
   void submit(const std::string& route, RequestEnvelope request, Completion done) override;
 
  private:
   const Dispatcher& dispatcher_;
+  const FrontStats* front_;
 };
 
 }  // namespace hserver::service

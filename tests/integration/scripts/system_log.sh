@@ -60,7 +60,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 run_service() {  # kind: start the service with --log-system kind, make one request, stop it
   local kind=$1 port
   port=$(free_port)
-  "$service" --log-system "$kind" --listen "127.0.0.1:$port" --shm-prefix "syslog-test-$kind" \
+  "$service" --log-system "$kind" --listen "127.0.0.1:$port" --mode legacy --shm-prefix "syslog-test-$kind" \
     --no-worker-wait-ms 100 --metrics-listen "" --admin-socket "$work/admin-$kind.sock" \
     >"$work/$kind.stdout" 2>"$work/$kind.stderr" &
   local pid=$!

@@ -362,3 +362,85 @@ TEST(ConfigNoFile, DefaultsPlusOverrides) {
 
 }  // namespace
 }  // namespace hserver::service
+
+namespace hserver::service {
+namespace {
+
+TEST(ConfigSecurity, LegacyOnlyWhenAskedFor) {
+  EXPECT_EQ(ServiceConfig{}.routes[0].mode, RouteMode::http);
+  EXPECT_EQ(parsed(R"({"routes": [{"name": "r"}]})").routes[0].mode, RouteMode::http);
+}
+
+TEST(ConfigSecurity, AuthAllowTlsAndRouteLimitsAreRead) {
+  const ServiceConfig config = parsed(R"({
+    "http": {"body_limit": 1000, "max_connections": 50, "max_requests_per_connection": 7},
+    "routes": [{
+      "name": "api", "listen": "0.0.0.0:8443",
+      "auth": {"basic": [{"user": "exchange",
+                          "password_hash": "sha256$ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}],
+               "bearer": ["sha256$ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"],
+               "realm": "Обмен"},
+      "allow": ["10.0.0.0/8", "::1"],
+      "tls": {"certificate": "cert.pem", "private_key": "key.pem"},
+      "http": {"body_limit": 5000}
+    }]
+  })");
+  const RouteConfig& route = config.routes[0];
+  ASSERT_EQ(route.access.basic.size(), 1u);
+  EXPECT_EQ(route.access.basic[0].name, "exchange");
+  EXPECT_EQ(route.access.bearer.size(), 1u);
+  EXPECT_EQ(route.access.realm, "Обмен");
+  EXPECT_EQ(route.access.allow, (std::vector<std::string>{"10.0.0.0/8", "::1"}));
+  EXPECT_EQ(route.tls.certificate, "cert.pem");
+  EXPECT_EQ(route.http.body_limit, 5000u);     // the route's own
+  EXPECT_EQ(route.http.max_connections, 50u);  // the top level's
+  EXPECT_EQ(route.http.max_requests_per_connection, 7u);
+  EXPECT_TRUE(validate_config(config).has_value());  // beyond loopback, but with authentication
+}
+
+TEST(ConfigSecurity, BeyondLoopbackWithoutAuthenticationIsRefused) {
+  ServiceConfig open;
+  open.routes[0].bind_address = "0.0.0.0";
+  EXPECT_EQ(validation_error(open).rfind("routes[0].listen: 0.0.0.0 is reachable beyond this machine and the route "
+                                         "has no authentication",
+                                         0),
+            0u)
+      << validation_error(open);
+  open.routes[0].access.insecure_unauthenticated_remote = true;  // said out loud
+  EXPECT_TRUE(validate_config(open).has_value());
+  ServiceConfig v6;
+  v6.routes[0].bind_address = "::1";
+  EXPECT_TRUE(validate_config(v6).has_value());  // loopback
+}
+
+TEST(ConfigSecurity, BadEntriesAreNamedWithTheirRoute) {
+  auto invalid = [](std::string_view text) { return validation_error(parsed(text)); };
+  EXPECT_EQ(invalid(R"({"routes": [{"allow": ["10.0.0.0/8", "x"]}]})").rfind("routes[0].allow[1]: ", 0), 0u);
+  EXPECT_EQ(invalid(R"({"routes": [{"auth": {"basic": [{"user": "u", "password_hash": "secret"}]}}]})")
+                .rfind("routes[0].auth.basic[0].password_hash: ", 0),
+            0u);
+  EXPECT_EQ(invalid(R"({"routes": [{"tls": {"certificate": "c.pem"}}]})"),
+            "routes[0].tls: certificate and private_key go together");
+  EXPECT_EQ(parse_error(R"({"routes": [{"auth": {"bearer": "x"}}]})"),
+            "routes[0].auth.bearer: expected an array of token hashes");
+  EXPECT_EQ(parse_error(R"({"routes": [{"insecure_unauthenticated_remote": 1}]})"),
+            "routes[0].insecure_unauthenticated_remote: expected true or false");
+}
+
+TEST(ConfigSecurity, RoutesSharingAPortShareConnectionLimitsAndTls) {
+  ServiceConfig two;
+  two.routes = {RouteConfig{}, RouteConfig{}};
+  two.routes[1].name = "second";
+  two.routes[1].path_prefix = "/second";
+  two.routes[1].http.body_limit = 10;  // per route: fine
+  EXPECT_TRUE(validate_config(two).has_value());
+  two.routes[1].http.max_connections = 10;
+  EXPECT_EQ(validation_error(two).rfind("routes[1].http: routes sharing 127.0.0.1:3188 must have the same", 0), 0u);
+  two.routes[1].http.max_connections = two.routes[0].http.max_connections;
+  two.routes[1].tls = TlsConfig{"c.pem", "k.pem"};
+  EXPECT_EQ(validation_error(two),
+            "routes[1].tls: routes sharing 127.0.0.1:3188 must have the same tls as route 'default'");
+}
+
+}  // namespace
+}  // namespace hserver::service

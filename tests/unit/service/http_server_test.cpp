@@ -26,6 +26,15 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "envelope_printers.hpp"
+#include "security/access.hpp"
+
+#if HSERVER_HAVE_TLS
+#include <openssl/ssl.h>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl.hpp>
+#endif
 
 namespace hserver::service {
 namespace {
@@ -243,6 +252,8 @@ class HttpServerTest : public ::testing::Test {
   }
 
   void start(std::unique_ptr<RequestSink> sink, ServiceConfig config) {
+    // The tests set limits at the top level, as a config file's "http" object does for every route.
+    for (RouteConfig& route : config.routes) route.http = config.http;
     sink_ = std::move(sink);
     io_ = std::make_unique<asio::io_context>(2);
     server_ = std::make_unique<HttpServer>(*io_, *sink_);
@@ -531,7 +542,12 @@ TEST_F(HttpServerTest, SlowRequestIsCutByTheReadTimeout) {
   config.http.read_timeout = 200ms;
   start(std::make_unique<ThreadSink>(echo), config);
   Client client{endpoint_};
-  client.send("GET /never-finished HTTP/1.1\r\nHost: t\r\n");  // no blank line
+  client.send("GET /never-finished HTTP/1.1\r\nHost: t\r\n");  // no blank line: slowloris
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 408u);
+  EXPECT_EQ(response->body(), "Error: the request was not received within 200 ms");
+  EXPECT_FALSE(response->keep_alive());
   EXPECT_TRUE(client.closed_by_server(5s));
   EXPECT_TRUE(sink<ThreadSink>().seen().empty());
 }
@@ -660,6 +676,183 @@ TEST_F(HttpServerTest, RoutesSharingAPortAreChosenByPathPrefix) {
   const auto routes = sink<ThreadSink>().routes();
   EXPECT_EQ(std::vector<std::string>(routes.begin(), routes.begin() + 2), (std::vector<std::string>{"legacy", "api"}));
 }
+
+// ---- access, limits, TLS -------------------------------------------------------------------------
+
+std::string basic(std::string_view user_colon_password) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  const std::string_view text = user_colon_password;
+  for (std::size_t i = 0; i < text.size(); i += 3) {
+    std::uint32_t bits = static_cast<unsigned char>(text[i]) << 16;
+    if (i + 1 < text.size()) bits |= static_cast<unsigned char>(text[i + 1]) << 8;
+    if (i + 2 < text.size()) bits |= static_cast<unsigned char>(text[i + 2]);
+    out += alphabet[(bits >> 18) & 63];
+    out += alphabet[(bits >> 12) & 63];
+    out += i + 1 < text.size() ? alphabet[(bits >> 6) & 63] : '=';
+    out += i + 2 < text.size() ? alphabet[bits & 63] : '=';
+  }
+  return "Basic " + out;
+}
+
+TEST_F(HttpServerTest, CredentialsAreCheckedBeforeTheBodyIsRead) {
+  ServiceConfig config = config_for(RouteMode::http);
+  config.routes[0].access.basic.push_back({"exchange", hash_secret("s3cret", 10'000)});
+  start(std::make_unique<ThreadSink>(echo), config);
+  {
+    Client client{endpoint_};
+    // A large body announced by a stranger: refused from the header, the body never read.
+    client.send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 50000000\r\n\r\nabc");
+    auto refused = client.read();
+    ASSERT_TRUE(refused) << client.last_error();
+    EXPECT_EQ(refused->result_int(), 401u);
+    EXPECT_EQ((*refused)[bhttp::field::www_authenticate], "Basic realm=\"1chserver\", charset=\"UTF-8\"");
+    EXPECT_FALSE(refused->keep_alive());
+  }
+  {
+    Client client{endpoint_};
+    client.send(get("/x", "Authorization: " + basic("exchange:wrong") + "\r\n"));
+    auto wrong = client.read();
+    ASSERT_TRUE(wrong) << client.last_error();
+    EXPECT_EQ(wrong->result_int(), 401u);
+  }
+  Client client{endpoint_};
+  client.send(get("/x", "Authorization: " + basic("exchange:s3cret") + "\r\n"));
+  auto ok = client.read();
+  ASSERT_TRUE(ok) << client.last_error();
+  EXPECT_EQ(ok->result_int(), 200u);
+  EXPECT_EQ(sink<ThreadSink>().seen().size(), 1u);
+  EXPECT_EQ(server_->stats().value(FrontStats::Reason::unauthorized), 2u);
+  EXPECT_EQ(server_->stats().auth_failures().at("test-route"), 2u);
+}
+
+TEST_F(HttpServerTest, AddressesOutsideTheAllowListGet403) {
+  ServiceConfig config = config_for(RouteMode::legacy);
+  config.routes[0].access.allow = {"10.0.0.0/8"};  // the test client is 127.0.0.1
+  start(std::make_unique<ThreadSink>(echo), config);
+  Client client{endpoint_};
+  client.send(get("/x"));
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 403u);
+  EXPECT_EQ(response->body(), "Error: this address may not use this route");
+  EXPECT_TRUE(sink<ThreadSink>().seen().empty());
+  EXPECT_EQ(server_->stats().value(FrontStats::Reason::forbidden), 1u);
+}
+
+TEST_F(HttpServerTest, ARouteBodyLimitIsAppliedFromContentLength) {
+  ServiceConfig config = config_for(RouteMode::http);
+  start(std::make_unique<ThreadSink>(echo), [&] {
+    config.http.body_limit = 100;
+    return config;
+  }());
+  Client client{endpoint_};
+  client.send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n");  // no body sent: not needed
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 413u);
+  EXPECT_EQ(server_->stats().value(FrontStats::Reason::body_too_large), 1u);
+}
+
+TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
+  ServiceConfig config = config_for(RouteMode::legacy);
+  config.http.max_connections = 2;
+  start(std::make_unique<ThreadSink>(echo), config);
+  Client first{endpoint_};
+  Client second{endpoint_};
+  first.send(get("/1"));
+  ASSERT_TRUE(first.read());
+  second.send(get("/2"));
+  ASSERT_TRUE(second.read());
+  Client third{endpoint_};
+  auto refused = third.read();
+  ASSERT_TRUE(refused) << third.last_error();
+  EXPECT_EQ(refused->result_int(), 503u);
+  EXPECT_EQ(refused->body(), "Error: too many connections (at most 2)");
+  EXPECT_TRUE(third.closed_by_server());
+  first.close();
+  third.close();
+  // A slot is free again once a connection has gone.
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    Client fourth{endpoint_};
+    fourth.send(get("/4"));
+    auto response = fourth.read();
+    served = response && response->result_int() == 200;
+    if (!served) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(served);
+  EXPECT_GE(server_->stats().value(FrontStats::Reason::too_many_connections), 1u);
+}
+
+TEST_F(HttpServerTest, KeepAliveEndsAfterTheAllowedRequests) {
+  ServiceConfig config = config_for(RouteMode::legacy);
+  config.http.max_requests_per_connection = 2;
+  start(std::make_unique<ThreadSink>(echo), config);
+  Client client{endpoint_};
+  client.send(get("/1"));
+  auto first = client.read();
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->keep_alive());
+  client.send(get("/2"));
+  auto second = client.read();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->result_int(), 200u);
+  EXPECT_FALSE(second->keep_alive());
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+#if HSERVER_HAVE_TLS
+TEST_F(HttpServerTest, TlsRoundTripAndPlainHttpOnATlsPortFails) {
+  ServiceConfig config = config_for(RouteMode::legacy);
+  config.routes[0].tls = TlsConfig{HSERVER_TEST_DATA "/test-cert.pem", HSERVER_TEST_DATA "/test-key.pem"};
+  start(std::make_unique<ThreadSink>(echo), config);
+
+  asio::io_context io;
+  asio::ssl::context tls{asio::ssl::context::tls_client};
+  tls.load_verify_file(HSERVER_TEST_DATA "/test-cert.pem");
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream{io, tls};
+  beast::get_lowest_layer(stream).expires_after(5s);
+  beast::get_lowest_layer(stream).connect(endpoint_);
+  stream.handshake(asio::ssl::stream_base::client);
+  EXPECT_GE(SSL_version(stream.native_handle()), TLS1_2_VERSION);
+  bhttp::request<bhttp::string_body> request{bhttp::verb::get, "/%D0%9F%D1%80%D0%B8%D0%B2%D0%B5%D1%82", 11};
+  request.set(bhttp::field::host, "127.0.0.1");
+  bhttp::write(stream, request);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> response;
+  bhttp::read(stream, buffer, response);
+  EXPECT_EQ(response.result_int(), 200u);
+  EXPECT_EQ(response.body(), "echo:Привет");
+
+  // Plain HTTP to the TLS port: no answer in the clear, the connection is dropped.
+  Client plain{endpoint_};
+  plain.send(get("/x"));
+  EXPECT_FALSE(plain.read(false, 2s).has_value());
+  EXPECT_GE(server_->stats().value(FrontStats::Reason::tls_handshake), 1u);
+}
+
+TEST_F(HttpServerTest, TlsMisconfigurationStopsTheStartWithTheReason) {
+  asio::io_context io;
+  InlineSink sink;
+  ServiceConfig missing = config_for(RouteMode::legacy);
+  missing.routes[0].tls = TlsConfig{"/nonexistent/cert.pem", HSERVER_TEST_DATA "/test-key.pem"};
+  HttpServer first{io, sink};
+  auto started = first.start(missing);
+  ASSERT_FALSE(started.has_value());
+  EXPECT_EQ(started.error().rfind("tls.certificate \"/nonexistent/cert.pem\": ", 0), 0u) << started.error();
+
+  ServiceConfig mismatch = config_for(RouteMode::legacy);
+  mismatch.routes[0].tls = TlsConfig{HSERVER_TEST_DATA "/test-cert.pem", HSERVER_TEST_DATA "/other-key.pem"};
+  HttpServer second{io, sink};
+  started = second.start(mismatch);
+  ASSERT_FALSE(started.has_value());
+  // OpenSSL checks the pair when the key is loaded: "key values mismatch".
+  EXPECT_EQ(started.error().rfind("tls.private_key \"", 0), 0u) << started.error();
+  EXPECT_NE(started.error().find("mismatch"), std::string::npos) << started.error();
+}
+#endif
 
 }  // namespace
 }  // namespace hserver::service
