@@ -4,6 +4,9 @@
 //   1chserverctl pause [ROUTE]        hold (or refuse) new requests: before a database update
 //   1chserverctl drain [ROUTE]        pause, then wait until 1C holds no request
 //   1chserverctl resume [ROUTE]       serve again; held requests are answered
+// Windows only, run as administrator (they run the 1chserver.exe next to this program):
+//   1chserverctl install [--name N] [--config FILE] [--account A]   register the service
+//   1chserverctl uninstall [--name N]                              stop and remove it
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -14,6 +17,11 @@
 #include "admin/admin_path.hpp"
 #include "admin_client.hpp"
 #include "hserver/common/shm/registry.hpp"
+#ifdef _WIN32
+#include <vector>
+
+#include "win/service_exe.hpp"
+#endif
 
 namespace json = boost::json;
 using hserver::ctl::admin_call;
@@ -82,7 +90,32 @@ int main(int argc, char** argv) {
   auto* drain = app.add_subcommand("drain", "pause, then wait until 1C holds no request; no route: all routes");
   drain->add_option("route", route, "route name");
   drain->add_option("--timeout", timeout_s, "seconds to wait (default 60)")->check(CLI::PositiveNumber);
+#ifdef _WIN32
+  // The service's own installer (1chserver.exe install/uninstall), with the same options.
+  std::string service_name = "1chserver";
+  std::string service_config;
+  std::string service_account;
+  auto* install = app.add_subcommand("install",
+                                     "register 1chserver.exe (next to this program) as a Windows service; "
+                                     "run as administrator");
+  install->add_option("--name", service_name, "service name, also the Event Log source")->capture_default_str();
+  auto* install_config =
+      install->add_option("--config", service_config, "configuration file the service is started with");
+  auto* install_account =
+      install->add_option("--account", service_account, "account to run as (default: NT SERVICE\\<name>)");
+  auto* uninstall = app.add_subcommand("uninstall", "stop and remove the Windows service; run as administrator");
+  uninstall->add_option("--name", service_name, "service name")->capture_default_str();
+#endif
   CLI11_PARSE(app, argc, argv);
+#ifdef _WIN32
+  if (install->parsed()) {
+    std::vector<std::string> arguments{"install", "--name", service_name};
+    if (install_config->count() > 0) arguments.insert(arguments.end(), {"--config", service_config});
+    if (install_account->count() > 0) arguments.insert(arguments.end(), {"--account", service_account});
+    return hserver::ctl::run_service_executable(arguments);
+  }
+  if (uninstall->parsed()) return hserver::ctl::run_service_executable({"uninstall", "--name", service_name});
+#endif
 
   const std::string path = hserver::service::admin_socket_path(socket, prefix);
   json::object request;
