@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Builds 1chserver and runs the whole test suite (ctest: unit, integration, ...).
+# Builds 1chserver and runs the whole test suite: ctest (unit, integration, stress, windows, lint), then
+# the unit and integration tests again under AddressSanitizer+UBSan.
+# (HSERVER_SANITIZERS="address thread" adds ThreadSanitizer: it builds, its run is not yet part of CI.)
 # Usage: scripts/test.sh [ctest arguments], e.g. scripts/test.sh -L unit
+#   With ctest arguments only that selection runs, without the sanitizer builds.
+#   HSERVER_SANITIZERS=0 skips the sanitizer builds of a full run; a list ("address thread") picks them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
@@ -8,3 +12,22 @@ build="${HSERVER_BUILD_DIR:-$root/build/release}"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHSERVER_WARNINGS_AS_ERRORS=ON >/dev/null
 cmake --build "$build" --parallel
 ctest --test-dir "$build" --output-on-failure --timeout 900 "$@"
+
+sanitizers=${HSERVER_SANITIZERS:-address}
+if (($# > 0)) || [[ $sanitizers == 0 ]]; then
+  exit 0
+fi
+# Sanitizer builds: Linux only (no Windows cross builds), Debug, warnings as errors; the same unit and
+# integration tests, which start the service, the add-in and the host emulator as real processes.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+for sanitizer in $sanitizers; do
+  dir="$build-$sanitizer"
+  echo "=== unit and integration tests under the $sanitizer sanitizer ($dir)"
+  cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHSERVER_SANITIZER="$sanitizer" \
+    -DHSERVER_WINDOWS_BUILDS=OFF -DHSERVER_WARNINGS_AS_ERRORS=ON >/dev/null
+  cmake --build "$dir" --parallel --target common_unit_tests service_unit_tests addin_unit_tests \
+    addin_native_load_tests integration_tests
+  ctest --test-dir "$dir" --output-on-failure --timeout 900 -L 'unit|integration' -E 'format_check|system_log'
+done
