@@ -13,6 +13,8 @@ packages=(
 if [[ "${1:-}" != "--linux-only" ]]; then
   # Windows programs: cross-built with MinGW-w64 (posix threads) and tested under Wine (ctest -L windows)
   packages+=(g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix mingw-w64-tools wine64)
+  # Fuzzers: built with clang-14 and its libFuzzer runtime (ctest -L fuzz, tests/fuzz)
+  packages+=(clang-14 libclang-rt-14-dev)
 fi
 
 missing=()

@@ -1,5 +1,6 @@
 #include "hserver/addin/method_table.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -287,9 +288,14 @@ std::optional<Error> check_header(std::string_view name, std::string_view value)
              "\"";
     }
   }
-  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
-    return "значение заголовка " + std::string(name) + " содержит CR, LF или NUL / the value of header " +
-           std::string(name) + " contains CR, LF or NUL";
+  // RFC 9110 5.5: no control characters but HTAB (CR/LF would inject headers; the others make strict
+  // clients refuse the response).
+  if (std::any_of(value.begin(), value.end(), [](char c) {
+        const auto b = static_cast<unsigned char>(c);
+        return (b < 0x20 && b != '\t') || b == 0x7F;
+      })) {
+    return "значение заголовка " + std::string(name) + " содержит управляющий символ / the value of header " +
+           std::string(name) + " contains a control character";
   }
   return std::nullopt;
 }

@@ -42,8 +42,13 @@ bool is_token(std::string_view name) noexcept {
 }
 
 // CR and LF would let a header value start a new header or end the head (response splitting).
+// RFC 9110 5.5: VCHAR, obs-text, SP and HTAB. Other control characters are not only CR/LF injection
+// risks: strict clients (Beast's parser among them) refuse the whole response. Found by tests/fuzz.
 bool is_safe_field_value(std::string_view value) noexcept {
-  return value.find_first_of(std::string_view{"\r\n\0", 3}) == std::string_view::npos;
+  return std::none_of(value.begin(), value.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return (b < 0x20 && b != '\t') || b == 0x7F;
+  });
 }
 
 std::string server_header() {

@@ -186,6 +186,17 @@ TEST(HttpResponseFromEnvelope, HeaderInjectionBecomes502) {
   EXPECT_EQ(empty_name.result_int(), 502u);
 }
 
+TEST(HttpResponseFromEnvelope, ControlCharactersInAValueBecome502) {
+  // RFC 9110 5.5; strict clients (Beast's parser among them) refuse them. Found by tests/fuzz.
+  for (const char* value : {"a\x04", "a\x7f", "\x1b[31m"}) {
+    auto response =
+        to_http_response(answer(200, "x", {{"X-A", value}}), ResponseContext{RouteMode::http, 11, true, false});
+    EXPECT_EQ(response.result_int(), 502u) << value;
+  }
+  auto tab = to_http_response(answer(200, "x", {{"X-A", "a\tb"}}), ResponseContext{RouteMode::http, 11, true, false});
+  EXPECT_EQ(tab.result_int(), 200u);
+}
+
 TEST(ErrorEnvelope, HasStatusAndErrorBody) {
   auto error = make_error_envelope(503, "paused");
   EXPECT_EQ(error.status, 503);

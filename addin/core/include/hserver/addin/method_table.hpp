@@ -137,7 +137,7 @@ std::string request_to_json(const RequestEnvelope& request);
 /// @brief Parses the Заголовки / Headers argument of ОтправитьОтвет: "" means none; a JSON object
 /// {"Name":"value"} (a value may be an array of strings for a repeated header, or a number); or an array
 /// of [name, value] pairs as request_to_json produces. Names must be HTTP tokens, values must not hold
-/// CR, LF or NUL (no header injection).
+/// control characters other than HTAB (no header injection; RFC 9110 5.5).
 Expected<std::vector<Header>, Error> parse_headers_json(std::string_view text);
 
 /// @brief A request id from 1C: an integer number, an integral double, or a string of decimal digits.
