@@ -160,6 +160,15 @@ Expected<RegistryClient, std::string> RegistryClient::open(const std::string& pr
   const std::string name = registry_name(prefix);
   auto memory = platform::SharedMemory::open(name);
   if (!memory) {
+    // The OS's own wording of EACCES / ERROR_ACCESS_DENIED: the service runs, this user may not attach.
+    if (memory.error().find("Permission denied") != std::string::npos ||
+        memory.error().find("Access is denied") != std::string::npos) {
+      return Unexpected{
+          "нет доступа к службе 1chserver: пользователь 1С не входит в группу shm.posix_group "
+          "(Windows: shm.windows_users) / access denied to the 1chserver service: this 1C user is "
+          "not in its shm.posix_group (Windows: shm.windows_users) (" +
+          memory.error() + ")"};
+    }
     return Unexpected{"служба 1chserver не запущена / the 1chserver service is not running (" + memory.error() + ")"};
   }
   if (memory->size() < sizeof(SegmentPrefix) + sizeof(VersionMismatchReport)) {

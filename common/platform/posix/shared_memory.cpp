@@ -5,9 +5,15 @@
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
 
+#include <grp.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <system_error>
+#include <vector>
 
 namespace hserver::platform {
 
@@ -23,6 +29,18 @@ namespace {
 std::string describe(const bip::interprocess_exception& e) {
   const int native = e.get_native_error();
   return native != 0 ? std::system_category().message(native) : std::string(e.what());
+}
+
+/// The id of a group by name (thread-safe lookup), or nullopt when there is no such group.
+std::optional<gid_t> group_id(const std::string& name) {
+  std::vector<char> buffer(16 * 1024);
+  group entry{};
+  group* found = nullptr;
+  while (::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) == ERANGE &&
+         buffer.size() < (1u << 20))
+    buffer.resize(buffer.size() * 2);
+  if (found == nullptr) return std::nullopt;
+  return found->gr_gid;
 }
 
 }  // namespace
@@ -48,6 +66,18 @@ Expected<SharedMemory, std::string> SharedMemory::create(const std::string& name
     bip::permissions permissions;
     permissions.set_permissions(static_cast<int>(access.mode));
     bip::shared_memory_object object(bip::create_only, name.c_str(), bip::read_write, permissions);
+    if (!access.posix_group.empty()) {
+      // The group of 1C's users: with mode 0660 they, and nobody else but the service's user, may open it.
+      const auto gid = group_id(access.posix_group);
+      const int failed = !gid                                                                              ? ENOENT
+                         : ::fchown(object.get_mapping_handle().handle, static_cast<uid_t>(-1), *gid) != 0 ? errno
+                                                                                                           : 0;
+      if (failed != 0) {
+        bip::shared_memory_object::remove(name.c_str());
+        return Unexpected{"cannot give shared memory '" + name + "' to the group '" + access.posix_group +
+                          "': " + (gid ? std::system_category().message(failed) : std::string("no such group"))};
+      }
+    }
     object.truncate(static_cast<bip::offset_t>(bytes));  // ftruncate zero-fills
     auto mapping = std::make_unique<Mapping>(Mapping{name, bip::mapped_region(object, bip::read_write)});
     return SharedMemory(std::move(mapping));

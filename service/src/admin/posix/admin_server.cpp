@@ -97,8 +97,13 @@ Status<std::string> AdminServer::start(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path dir = fs::path(path).parent_path();
-  fs::create_directories(dir, ec);
-  ::chmod(dir.c_str(), 0750);  // only the service user and its group may even find the socket
+  // Only a folder made here is narrowed to the service user and its group: an existing one (say /tmp for
+  // --admin-socket /tmp/x.sock) belongs to someone else and keeps its mode; the socket's 0660 and the
+  // peer uid check still protect the channel there.
+  if (!dir.empty() && !fs::exists(dir, ec)) {
+    fs::create_directories(dir, ec);
+    ::chmod(dir.c_str(), 0750);
+  }
   // A socket file left by a killed service refuses connections; a live one answers: keep that one.
   if (fs::exists(path, ec)) {
     local::socket probe(impl_->acceptor.get_executor());
