@@ -49,8 +49,8 @@ struct ResponseContext {
 /// Legacy: status and body, Content-Type text/plain; charset=utf-8. Http: status, the envelope's
 /// headers except hop-by-hop ones, Content-Length and Transfer-Encoding (framing is ours), body.
 /// An envelope that cannot be sent as valid HTTP (status outside 100..599 or a 1xx, a header name that
-/// is not a token, a value with a control character other than HTAB) becomes 502 "Error: <why>" rather than a corrupt
-/// stream.
+/// is not a token, a value with a control character other than HTAB) becomes 502 "Error: <why>" rather
+/// than a corrupt stream.
 HttpResponse to_http_response(ResponseEnvelope envelope, const ResponseContext& context);
 
 /// @brief "127.0.0.1:53122" or "[::1]:53122".
