@@ -18,7 +18,6 @@
 #include "host/service_installer.hpp"
 #include "logging.hpp"
 #include "security/access.hpp"
-#include "security/crypto.hpp"
 #include "version.hpp"
 
 using namespace hserver::service;
@@ -63,12 +62,7 @@ int run_service(const CommandLine& line) {
 int hash_secret_command(bool new_token) {
   try {
     if (new_token) {
-      // 32 random bytes as hex: 256 bits, so a plain SHA-256 is enough to store it.
-      const std::string raw = crypto::random_bytes(32);
-      std::string token;
-      for (const char c : raw) token += fmt::format("{:02x}", static_cast<unsigned char>(c));
-      std::string stored = "sha256$";
-      for (const char c : crypto::sha256(token)) stored += fmt::format("{:02x}", static_cast<unsigned char>(c));
+      const auto [token, stored] = make_bearer_token();
       fmt::print(
           "token (give it to the client, Authorization: Bearer <token>):\n{}\n"
           "stored form (put it in the route's \"auth\": {{\"bearer\": [...]}}):\n{}\n",

@@ -152,6 +152,12 @@ std::string hash_secret(std::string_view secret, std::uint32_t iterations) {
                      encode_hex(crypto::pbkdf2_sha256(secret, salt, iterations)));
 }
 
+BearerToken make_bearer_token() {
+  std::string token = encode_hex(crypto::random_bytes(32));
+  std::string stored = "sha256$" + encode_hex(crypto::sha256(token));
+  return {std::move(token), std::move(stored)};
+}
+
 std::optional<std::string> decode_base64(std::string_view text) {
   static constexpr std::array<signed char, 256> kTable = [] {
     std::array<signed char, 256> table{};

@@ -43,6 +43,14 @@ inline constexpr std::uint32_t kDefaultPbkdf2Iterations = 100'000;
 /// @brief A new stored form of `secret`: PBKDF2-SHA256 with a random 16-byte salt.
 std::string hash_secret(std::string_view secret, std::uint32_t iterations = kDefaultPbkdf2Iterations);
 
+/// @brief A new random bearer token (32 random bytes as hex: 256 bits, so a plain SHA-256 stores it
+/// safely) and its stored form "sha256$<hash hex>".
+struct BearerToken {
+  std::string token;
+  std::string stored;
+};
+BearerToken make_bearer_token();
+
 /// @brief Standard base64 (RFC 4648, with padding) as HTTP Basic uses it; nullopt when malformed.
 std::optional<std::string> decode_base64(std::string_view text);
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base64_encode.hpp"
 #include "security/crypto.hpp"
 
 namespace hserver::service {
@@ -10,20 +11,7 @@ namespace {
 
 using boost::asio::ip::make_address;
 
-std::string base64(std::string_view text) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); i += 3) {
-    std::uint32_t bits = static_cast<unsigned char>(text[i]) << 16;
-    if (i + 1 < text.size()) bits |= static_cast<unsigned char>(text[i + 1]) << 8;
-    if (i + 2 < text.size()) bits |= static_cast<unsigned char>(text[i + 2]);
-    out += alphabet[(bits >> 18) & 63];
-    out += alphabet[(bits >> 12) & 63];
-    out += i + 1 < text.size() ? alphabet[(bits >> 6) & 63] : '=';
-    out += i + 2 < text.size() ? alphabet[bits & 63] : '=';
-  }
-  return out;
-}
+using test::base64;
 
 TEST(Cidr, ParsesBlocksAndSingleAddresses) {
   auto block = parse_cidr("10.0.0.0/8");

@@ -25,6 +25,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "base64_encode.hpp"
 #include "envelope_printers.hpp"
 #include "security/access.hpp"
 
@@ -680,19 +681,7 @@ TEST_F(HttpServerTest, RoutesSharingAPortAreChosenByPathPrefix) {
 // ---- access, limits, TLS -------------------------------------------------------------------------
 
 std::string basic(std::string_view user_colon_password) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  const std::string_view text = user_colon_password;
-  for (std::size_t i = 0; i < text.size(); i += 3) {
-    std::uint32_t bits = static_cast<unsigned char>(text[i]) << 16;
-    if (i + 1 < text.size()) bits |= static_cast<unsigned char>(text[i + 1]) << 8;
-    if (i + 2 < text.size()) bits |= static_cast<unsigned char>(text[i + 2]);
-    out += alphabet[(bits >> 18) & 63];
-    out += alphabet[(bits >> 12) & 63];
-    out += i + 1 < text.size() ? alphabet[(bits >> 6) & 63] : '=';
-    out += i + 2 < text.size() ? alphabet[bits & 63] : '=';
-  }
-  return "Basic " + out;
+  return "Basic " + test::base64(user_colon_password);
 }
 
 TEST_F(HttpServerTest, CredentialsAreCheckedBeforeTheBodyIsRead) {
