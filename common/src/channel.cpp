@@ -42,7 +42,8 @@ Channel::Channel(Side side, platform::SharedMemory memory, platform::Doorbell ow
       writer_(outbound_ring(*header_, side), base(memory_) + outbound_ring(*header_, side).data_offset),
       reader_(inbound_ring(*header_, side), base(memory_) + inbound_ring(*header_, side).data_offset),
       own_bell_(std::move(own_bell)),
-      peer_bell_(std::move(peer_bell)) {}
+      peer_bell_(std::move(peer_bell)),
+      peer_(side == Side::service ? header_->addin : header_->service) {}
 
 Channel::Channel(Channel&& other) noexcept
     : side_(other.side_),
@@ -53,6 +54,7 @@ Channel::Channel(Channel&& other) noexcept
       own_bell_(std::move(other.own_bell_)),
       peer_bell_(std::move(other.peer_bell_)),
       max_message_bytes_(other.max_message_bytes_),
+      peer_(other.peer_),
       queued_(std::move(other.queued_)),
       writing_(std::move(other.writing_)),  // moved before any thread uses the channel
       assembling_(std::move(other.assembling_)) {}
@@ -145,7 +147,11 @@ Expected<bool, ProtocolError> Channel::pump(const std::function<void(Message&&)>
 
 Expected<bool, ProtocolError> Channel::read_inbound(const std::function<void(Message&&)>& on_message) {
   bool consumed = false;
+  // At most one ring's worth per call: a peer producing as fast as we consume must not keep the channel
+  // thread in here forever (no heartbeat, no liveness check, a stop never seen). The caller pumps again.
+  std::uint64_t budget = reader_.capacity();
   for (;;) {
+    if (consumed && budget == 0) break;
     auto available = reader_.available();
     if (!available) return Unexpected{ProtocolError{to_string(available.error())}};
     if (*available < sizeof(FrameHeader)) break;
@@ -179,6 +185,7 @@ Expected<bool, ProtocolError> Channel::read_inbound(const std::function<void(Mes
     reader_.copy_payload(std::span(payload).subspan(old_size));
     reader_.consume(frame);
     consumed = true;
+    budget -= std::min(budget, frame_bytes(frame.payload_bytes));
     if (last) {
       Message message = std::move(*assembling_);
       assembling_.reset();
@@ -244,10 +251,6 @@ void Channel::set_state(EndState state) noexcept {
 EndState Channel::peer_state() const noexcept {
   const auto& peer = side_ == Side::service ? header_->addin_state : header_->service_state;
   return static_cast<EndState>(peer.load(std::memory_order_acquire));
-}
-
-ProcessStamp Channel::peer_process() const noexcept {
-  return side_ == Side::service ? header_->addin : header_->service;
 }
 
 }  // namespace hserver::shm

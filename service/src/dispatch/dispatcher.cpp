@@ -15,6 +15,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "hserver/common/platform/process.hpp"
 #include "hserver/common/shm/channel.hpp"
@@ -28,7 +29,9 @@ namespace net = boost::asio;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kTick = 100ms;  // heartbeat period; longest sleep of a channel thread
+constexpr auto kTick = 100ms;                      // heartbeat period; longest sleep of a channel thread
+constexpr std::size_t kReleasedRemembered = 1024;  // per worker: ids whose late answer is still expected
+constexpr auto kMismatchLogEvery = 1s;             // refusals of other layout versions: at most one line a second
 
 ResponseEnvelope error_response(std::uint64_t id, std::uint16_t status, const std::string& why) {
   ResponseEnvelope r;
@@ -72,6 +75,11 @@ struct Worker {
   shm::Channel channel;
   std::map<std::uint64_t, PendingPtr> in_hand;  // guarded by the dispatcher mutex
   std::uint64_t answered = 0;                   // guarded by the dispatcher mutex
+  // Requests taken back from it (deadline, stop) whose answer may still be on its way: a late answer is
+  // expected for these, and only for these. Guarded by the dispatcher mutex; the oldest are forgotten.
+  std::deque<std::uint64_t> released;
+  std::string violation;        // channel thread only: why the add-in's messages are no longer believed
+  bool reclaim_logged = false;  // supervisor only: someone claimed its slot while it was in use
   Clock::time_point attached_at = Clock::now();
   std::atomic<bool> stop{false};
   std::atomic<bool> finished{false};
@@ -202,8 +210,10 @@ class Dispatcher::Impl {
             finish_locked(p, error_response(0, 503, "the service is stopping"), finished);
           routes_[i].queue.clear();
           for (auto& w : routes_[i].workers) {
-            for (auto& [id, p] : w->in_hand)
+            for (auto& [id, p] : w->in_hand) {
               finish_locked(p, error_response(id, 503, "the service is stopping"), finished);
+              release_locked(*w, id);
+            }
             w->in_hand.clear();
           }
         }
@@ -354,6 +364,7 @@ class Dispatcher::Impl {
         const std::uint64_t id = p->request.id;
         Worker* w = p->worker;
         w->in_hand.erase(id);
+        release_locked(*w, id);
         w->channel.send(shm::MessageType::cancel, id, {});  // so the add-in drops it or refuses a late answer
         finish_locked(p, error_response(id, 504, "timeout: 1C did not answer in " + waited_text), finished);
         dispatch_locked(p->route);
@@ -380,6 +391,12 @@ class Dispatcher::Impl {
       }
     }
     complete(finished);
+  }
+
+  /// The request left the worker's hands without its answer: an answer may still come, once.
+  static void release_locked(Worker& w, std::uint64_t id) {
+    w.released.push_back(id);
+    if (w.released.size() > kReleasedRemembered) w.released.pop_front();
   }
 
   void record_locked(std::size_t index, std::uint16_t status, double latency_ms) {
@@ -443,25 +460,32 @@ class Dispatcher::Impl {
 
   void supervise() {
     auto& bell = registry_->attach_bell();
-    std::uint32_t mismatches_seen = 0;
+    std::uint32_t mismatches_logged = 0;
+    auto next_mismatch_log = Clock::now();
     while (!stop_.load()) {
       const std::uint32_t seen = bell.sequence();
       auto& header = registry_->header();
-      for (std::uint32_t r = 0; r < header.route_count; ++r) {
-        for (std::uint32_t s = 0; s < header.routes[r].slot_count; ++s) {
+      // The bounds come from our own configuration, never from the shared header: any add-in may write
+      // there, and a route or slot count of its choosing would send this thread past the segment.
+      for (std::uint32_t r = 0; r < routes_.size(); ++r) {
+        for (std::uint32_t s = 0; s < config_.max_workers_per_route; ++s) {
           auto& slot = header.routes[r].slots[s];
           if (slot.state.load(std::memory_order_acquire) == static_cast<std::uint32_t>(shm::SlotState::claimed)) {
             accept(r, s);
           }
         }
       }
+      // At most one line a second: an add-in can bump the count in a loop (a log flood otherwise).
       const std::uint32_t mismatches = header.mismatch.count.load(std::memory_order_acquire);
-      if (mismatches != mismatches_seen) {
-        mismatches_seen = mismatches;
+      if (mismatches != mismatches_logged && Clock::now() >= next_mismatch_log) {
+        const std::uint32_t more = mismatches - mismatches_logged - 1;  // refusals this line does not name
+        mismatches_logged = mismatches;
+        next_mismatch_log = Clock::now() + kMismatchLogEvery;
         spdlog::error(
             "refused an add-in (pid {}) built for shared-memory layout {}; this service uses layout {}: "
-            "install matching versions",
-            header.mismatch.addin_pid, header.mismatch.addin_layout_version, shm::kLayoutVersion);
+            "install matching versions{}",
+            header.mismatch.addin_pid, header.mismatch.addin_layout_version, shm::kLayoutVersion,
+            more == 0 ? std::string{} : " (and " + std::to_string(more) + " more since the last report)");
       }
       reap();
       bell.wait(seen, kTick);
@@ -475,6 +499,17 @@ class Dispatcher::Impl {
         shm::channel_name(config_.shm_prefix, registry_->header().service.pid, r, s, slot.generation + 1);
     if (stop_.load() || stopping_flag()) {
       registry_->answer(r, s, shm::SlotState::refused, shm::RefusalReason::service_stopping);
+      return;
+    }
+    // An add-in claims only a free slot, so `claimed` over a slot we still serve was written over it (a
+    // hostile or broken add-in). Put the slot back instead of opening another channel and thread for it each
+    // time: that would be a way to make the service create channels and threads without end.
+    if (const WorkerPtr current = worker_on_slot(r, s)) {
+      if (!std::exchange(current->reclaim_logged, true)) {
+        spdlog::warn("route '{}': slot {} of add-in pid {} was claimed again while in use; ignored",
+                     routes_[r].config.name, s, current->channel.peer_process().pid);
+      }
+      registry_->transition(r, s, shm::SlotState::claimed, shm::SlotState::ready);
       return;
     }
     auto channel = shm::Channel::create(name, config_.ring_bytes, segment_access(), r, s, slot.generation + 1, addin);
@@ -494,6 +529,17 @@ class Dispatcher::Impl {
     worker->thread = std::thread([this, worker] { run_worker(worker); });
     std::lock_guard lock(mutex_);
     dispatch_locked(r);
+  }
+
+  /// The worker (attached, or gone and not reaped yet) on a slot, if any.
+  WorkerPtr worker_on_slot(std::uint32_t r, std::uint32_t s) const {
+    std::lock_guard lock(mutex_);
+    for (const auto* list : {&routes_[r].workers, &graveyard_}) {
+      for (const auto& w : *list) {
+        if (w->route == r && w->slot == s) return w;
+      }
+    }
+    return nullptr;
   }
 
   platform::SegmentAccess segment_access() const {
@@ -528,6 +574,10 @@ class Dispatcher::Impl {
 
   void run_worker(const WorkerPtr& w) {
     std::uint64_t last_beat = 0;
+    // The add-in's heartbeat counts when its value changes, timed by our clock: a value it wrote far in the
+    // future (or any frozen value) must not keep a silent add-in alive. Until its first beat: a grace period.
+    std::uint64_t peer_beat = w->channel.peer_heartbeat_ms();
+    std::uint64_t peer_beat_changed = shm::monotonic_ms();
     const auto on_message = [this, &w](shm::Message&& m) { on_worker_message(*w, std::move(m)); };
     std::string gone;
     while (!w->stop.load()) {
@@ -537,17 +587,25 @@ class Dispatcher::Impl {
         gone = "protocol error, channel dropped: " + progress.error().what;
         break;
       }
+      if (!w->violation.empty()) {
+        gone = "protocol error, channel dropped: " + w->violation;
+        break;
+      }
       const std::uint64_t now = shm::monotonic_ms();
       if (now - last_beat >= static_cast<std::uint64_t>(kTick.count())) {
         w->channel.beat();
         last_beat = now;
+      }
+      if (const std::uint64_t beat = w->channel.peer_heartbeat_ms(); beat != peer_beat) {
+        peer_beat = beat;
+        peer_beat_changed = now;
       }
       if (w->channel.peer_state() == shm::EndState::detached) {
         gone = "detached";
       } else if (!platform::is_alive(w->channel.peer_process())) {
         gone = "process ended";
       } else if (const auto silence = static_cast<std::uint64_t>(config_.worker_liveness.count());
-                 now - std::min(now, w->channel.peer_heartbeat_ms()) > silence) {
+                 now - peer_beat_changed > silence) {
         gone = "no heartbeat for " + std::to_string(silence) + " ms";
       }
       if (!gone.empty()) {
@@ -561,23 +619,40 @@ class Dispatcher::Impl {
     if (!stop_.load()) registry_->attach_bell().ring();  // let the supervisor reap it now
   }
 
+  // An add-in may speak only of requests handed to it: `taken` and an answer for one in its hands, or for
+  // one taken back from it (a late answer, once). Anything else is a protocol error that drops its channel
+  // (run_worker), so a broken or hostile add-in cannot flood the log, answer another add-in's request or
+  // keep a bad channel.
   void on_worker_message(Worker& w, shm::Message&& m) {
+    if (!w.violation.empty()) return;  // the channel is being dropped: nothing more from it is believed
     Finished finished;
     {
       std::lock_guard lock(mutex_);
       auto it = w.in_hand.find(m.id);
+      const auto released =
+          it == w.in_hand.end() ? std::find(w.released.begin(), w.released.end(), m.id) : w.released.end();
+      const bool was_released = released != w.released.end();
       if (m.type == shm::MessageType::taken) {
-        if (it != w.in_hand.end()) it->second->taken = true;
+        if (it != w.in_hand.end()) {
+          it->second->taken = true;
+        } else if (!was_released) {
+          w.violation = "'taken' for request " + std::to_string(m.id) + ", which is not in its hands";
+        }
         return;
       }
       if (m.type != shm::MessageType::response) {
-        spdlog::warn("route '{}': unexpected message type {} from add-in pid {}", routes_[w.route].config.name,
-                     static_cast<int>(m.type), w.channel.peer_process().pid);
+        w.violation =
+            "a message of type " + std::to_string(static_cast<int>(m.type)) + ", which only the service sends";
         return;
       }
       if (it == w.in_hand.end()) {
-        spdlog::warn("route '{}': late answer to request {} dropped (timed out or unknown)",
-                     routes_[w.route].config.name, m.id);
+        if (!was_released) {
+          w.violation = "an answer to request " + std::to_string(m.id) + ", which is not in its hands";
+          return;
+        }
+        w.released.erase(released);  // one late answer per request
+        spdlog::warn("route '{}': late answer to request {} dropped (it timed out)", routes_[w.route].config.name,
+                     m.id);
         return;
       }
       auto response = decode_response(m.payload);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -40,6 +41,42 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::strin
   const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::to_string(rc));
+}
+
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> env, const std::string& log_path,
+                           const RunAs& run_as)
+    : log_path_(log_path) {
+  // Everything the child needs is prepared before fork(): between fork and exec it makes system calls only.
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
+  environment.insert(environment.end(), env.begin(), env.end());
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const std::vector<gid_t> groups = run_as.groups;
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("cannot fork for " + argv[0]);
+  if (pid == 0) {
+    const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (log < 0) ::_exit(126);
+    ::dup2(log, 1);
+    ::dup2(log, 2);
+    if (log > 2) ::close(log);
+    // Order matters: groups and gid while still root, the uid last (no way back after it).
+    if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(run_as.gid) != 0 || ::setuid(run_as.uid) != 0) {
+      static const char message[] = "ChildProcess: cannot change identity\n";
+      (void)!::write(2, message, sizeof message - 1);
+      ::_exit(126);
+    }
+    ::execve(args[0], args.data(), envp.data());
+    static const char message[] = "ChildProcess: exec failed\n";
+    (void)!::write(2, message, sizeof message - 1);
+    ::_exit(127);
+  }
+  pid_ = pid;
 }
 
 ChildProcess::~ChildProcess() {

@@ -11,10 +11,21 @@
 
 namespace hserver::test {
 
+/// @brief Another identity for a child (needs root): its uid, primary gid and supplementary groups.
+struct RunAs {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;  ///< empty: none
+};
+
 class ChildProcess {
  public:
   /// @brief Start `argv[0]` with `argv`, extra environment `env` ("NAME=value"), stdout+stderr to `log_path`.
   ChildProcess(std::vector<std::string> argv, std::vector<std::string> env, const std::string& log_path);
+  /// @brief The same, run as `run_as` (the log is opened before the identity changes; the executable must be
+  /// readable by the new identity). A failed identity change exits the child with code 126.
+  ChildProcess(std::vector<std::string> argv, std::vector<std::string> env, const std::string& log_path,
+               const RunAs& run_as);
   ~ChildProcess();  ///< SIGKILL and reap if still running
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

@@ -79,7 +79,10 @@ class Channel {
   std::uint64_t peer_heartbeat_ms() const noexcept;
   void set_state(EndState state) noexcept;  ///< announce this end's state and ring the peer
   EndState peer_state() const noexcept;
-  ProcessStamp peer_process() const noexcept;
+  /// @brief Who the peer is: the stamp known when the channel was created (service side: the one the add-in
+  /// claimed with) or opened (add-in side), kept privately so a peer scribbling on the header cannot pass
+  /// itself off as another (live) process.
+  ProcessStamp peer_process() const noexcept { return peer_; }
 
   ChannelHeader& header() const noexcept { return *header_; }
   const std::string& name() const noexcept { return memory_.name(); }
@@ -110,6 +113,7 @@ class Channel {
   platform::Doorbell own_bell_;
   platform::Doorbell peer_bell_;
   std::uint64_t max_message_bytes_ = 1ull << 30;
+  ProcessStamp peer_{};
 
   mutable std::mutex producer_mutex_;  ///< one writer of the outbound ring at a time (SPSC across processes)
   mutable std::mutex queue_mutex_;

@@ -52,6 +52,7 @@ class RingReader {
   void copy_payload(std::span<std::byte> out) const noexcept;
   /// @brief Consume the frame peeked (header + payload + padding) and publish the new position.
   void consume(const FrameHeader& header) noexcept;
+  std::uint64_t capacity() const noexcept { return capacity_; }
 
  private:
   void copy_out(std::uint64_t position, void* target, std::uint64_t bytes) const noexcept;

@@ -1,0 +1,407 @@
+// Security item 8: a hostile or broken add-in cannot hurt the service or the other add-ins. A service with
+// a normal echo host (the real add-in in the host emulator) and the hostile-addin tool on the same route,
+// under a steady load of clients; the tool tries every input of one class of bad input (one attach each).
+// For each class: the normal host's requests are all answered right, the service drops the hostile channel
+// with a clear log line, requests the hostile add-in held get 502 or are served by the normal host (never a
+// hang, never a wrong answer), the service stays up and its memory bounded. Counts are printed.
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "hserver/common/platform/shared_memory.hpp"
+#include "hserver/common/shm/layout.hpp"
+#include "support/fixture.hpp"
+
+namespace hserver::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+/// What the service must do with one input.
+enum class Expect {
+  protocol_error,  ///< drop the channel at once: "left (protocol error, channel dropped: ...)"
+  silence,         ///< drop it after the liveness time: "left (no heartbeat for N ms)"
+  kept,            ///< tolerate it (the tool then detaches: "left (detached)")
+};
+
+const char* to_string(Expect e) {
+  switch (e) {
+    case Expect::protocol_error:
+      return "protocol error, channel dropped";
+    case Expect::silence:
+      return "no heartbeat";
+    case Expect::kept:
+      return "detached";
+  }
+  return "?";
+}
+
+struct ToolInput {
+  std::map<std::string, std::string> fields;  // class, n, name, request, taken, frames, outcome, ms
+};
+
+struct LeftLine {
+  std::string reason;
+  int failed = 0;
+  int requeued = 0;
+};
+
+struct ClientReply {
+  int status = 0;
+  std::string body;
+  std::string expected;
+  std::string error;
+};
+
+/// Resident memory of a process in KiB (0 if it is gone).
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+class HostileAddin : public ServiceFixture {
+ protected:
+  void TearDown() override {
+    tool_.reset();  // first: what it held is requeued or failed, so no client waits on it
+    stop_load();
+    stop_sampler();
+    ServiceFixture::TearDown();
+  }
+
+  void start_service_and_host() {
+    start_service(ServiceOptions().with_request_timeout_ms(15'000).with_no_worker_wait_ms(5'000).with_args(
+        {"--worker-liveness-ms", "1000", "--stop-grace-ms", "500"}));
+    start_host();  // the normal echo host: attached first, so it is first among equals
+    ASSERT_EQ(get("/warm_up").status, 200);
+  }
+
+  // ---- clients: a steady load on the route, every reply kept --------------------------------------
+
+  void start_load(int clients) {
+    stop_load_.store(false);
+    for (int t = 0; t < clients; ++t) {
+      load_.emplace_back([this, t] {
+        for (int i = 0; i < 100'000 && !stop_load_.load(); ++i) {
+          const std::string code = "c" + std::to_string(t) + "_" + std::to_string(i);
+          const auto reply = http_request(port_, "GET", legacy_target(code), {}, {}, 30s);
+          std::lock_guard lock(replies_mutex_);
+          replies_.push_back(ClientReply{reply.status, reply.body, code, reply.error});
+        }
+      });
+    }
+  }
+  void stop_load() {
+    stop_load_.store(true);
+    for (auto& t : load_) t.join();
+    load_.clear();
+  }
+
+  // ---- the service's resident memory, sampled ----------------------------------------------------
+
+  void start_sampler() {
+    baseline_rss_ = max_rss_ = rss_kib(service_->pid());
+    stop_sampler_.store(false);
+    sampler_ = std::thread([this] {
+      for (int i = 0; i < 30'000 && !stop_sampler_.load(); ++i) {
+        max_rss_ = std::max(max_rss_.load(), rss_kib(service_->pid()));
+        std::this_thread::sleep_for(20ms);
+      }
+    });
+  }
+  void stop_sampler() {
+    stop_sampler_.store(true);
+    if (sampler_.joinable()) sampler_.join();
+  }
+
+  // ---- the hostile tool ---------------------------------------------------------------------------
+
+  ChildProcess& start_tool(const std::string& cls, std::chrono::milliseconds drop_wait) {
+    tool_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{HSERVER_HOSTILE_EXE, "--port", std::to_string(port_), "--class", cls, "--drop-wait-ms",
+                                 std::to_string(drop_wait.count())},
+        std::vector<std::string>{"HSERVER_SHM_PREFIX=" + prefix_}, work_dir_ + "/hostile.log");
+    return *tool_;
+  }
+
+  std::vector<ToolInput> tool_inputs() const {
+    std::vector<ToolInput> out;
+    std::istringstream log(tool_->log());
+    std::string line;
+    while (std::getline(log, line)) {
+      if (!starts_with(line, "input ")) continue;
+      ToolInput input;
+      std::istringstream words(line.substr(6));
+      std::string word;
+      while (words >> word) {
+        const auto eq = word.find('=');
+        if (eq != std::string::npos) input.fields[word.substr(0, eq)] = word.substr(eq + 1);
+      }
+      out.push_back(std::move(input));
+    }
+    return out;
+  }
+
+  /// The service's "add-in pid N left (...)" lines for `pid`, in order.
+  std::vector<LeftLine> left_lines(pid_t pid) const {
+    static const std::regex left(R"(add-in pid (\d+) left \((.*)\); (\d+) request\(s\) failed, (\d+) requeued)");
+    std::vector<LeftLine> out;
+    std::istringstream log(service_->log());
+    std::string line;
+    std::smatch m;
+    while (std::getline(log, line)) {
+      if (std::regex_search(line, m, left) && std::stol(m[1]) == pid) {
+        out.push_back(LeftLine{m[2], std::stoi(m[3]), std::stoi(m[4])});
+      }
+    }
+    return out;
+  }
+
+  std::size_t count_in_service_log(const std::string& text) const {
+    const std::string log = service_->log();
+    std::size_t n = 0;
+    for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + text.size())) ++n;
+    return n;
+  }
+
+  /// Runs every input of `cls` against the service under load and checks what the service did.
+  void run_class(const std::string& cls, const std::function<Expect(const std::string&)>& expect,
+                 std::chrono::milliseconds drop_wait = 3s, long rss_growth_limit_kib = 64 * 1024) {
+    start_service_and_host();
+    if (HasFatalFailure()) return;
+    start_sampler();
+    start_load(4);
+    auto& tool = start_tool(cls, drop_wait);
+    const auto code = tool.wait(240s);
+    stop_load();
+    stop_sampler();
+    ASSERT_EQ(code, 0) << tool.log();
+    EXPECT_TRUE(service_->running()) << service_->log();
+
+    // What the tool did and what the service made of it, input by input.
+    const auto inputs = tool_inputs();
+    const auto left = left_lines(tool.pid());
+    EXPECT_EQ(left.size(), inputs.size()) << "one 'left' line per attach of the hostile add-in\n" << service_->log();
+    EXPECT_EQ(count_in_service_log("add-in pid " + std::to_string(tool.pid()) + " attached"), inputs.size())
+        << "one channel per attach, no more";
+    std::map<std::string, int> by_reason;
+    int failed = 0, requeued = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const auto& f = inputs[i].fields;
+      const std::string name = f.at("name");
+      const Expect want = expect(name);
+      const LeftLine got = i < left.size() ? left[i] : LeftLine{"(no line)"};
+      EXPECT_TRUE(starts_with(got.reason, to_string(want)))
+          << cls << "/" << name << ": expected '" << to_string(want) << "', the service logged '" << got.reason << "'";
+      EXPECT_EQ(f.at("outcome"), want == Expect::kept ? "kept" : "dropped") << cls << "/" << name;
+      if (cls != "registry") {
+        EXPECT_NE(f.at("request"), "none") << cls << "/" << name << ": no request was handed to the hostile add-in";
+      }
+      failed += got.failed;
+      requeued += got.requeued;
+      ++by_reason[got.reason.substr(0, got.reason.find(':'))];
+      std::cout << "[hostile] " << cls << " #" << i << " " << name << " (request " << f.at("request") << ", taken "
+                << f.at("taken") << ", frames " << f.at("frames") << "): " << f.at("outcome") << " after " << f.at("ms")
+                << " ms; service: left (" << got.reason << "); " << got.failed << " failed, " << got.requeued
+                << " requeued" << std::endl;
+    }
+
+    // Every client got an answer, and the right one: 200 with its own text, or 502 for a request the
+    // hostile add-in held (taken before it was dropped) or answered with garbage.
+    std::map<int, int> statuses;
+    int worker_ended = 0, malformed = 0, wrong = 0;
+    {
+      std::lock_guard lock(replies_mutex_);
+      for (const auto& r : replies_) {
+        ++statuses[r.status];
+        if (r.status == 200) {
+          if (r.body != r.expected) ++wrong;
+          EXPECT_EQ(r.body, r.expected);
+        } else if (r.status == 502 && starts_with(r.body, "Error: the 1C worker ended while handling the request")) {
+          ++worker_ended;
+        } else if (r.status == 502 && starts_with(r.body, "Error: the add-in sent a malformed answer")) {
+          ++malformed;
+        } else {
+          ADD_FAILURE() << "client " << r.expected << ": " << r.status << " " << r.body << r.error;
+        }
+      }
+    }
+    EXPECT_EQ(worker_ended, failed) << "each request the service failed when dropping the add-in reached its client";
+    EXPECT_EQ(wrong, 0);
+
+    // Afterwards the normal host serves as before.
+    int after_ok = 0;
+    for (int i = 0; i < 50; ++i) {
+      const std::string code = "after_" + std::to_string(i);
+      const auto reply = get(legacy_target(code), 10s);
+      EXPECT_EQ(reply.status, 200) << reply.error << reply.body;
+      EXPECT_EQ(reply.body, code);
+      if (reply.status == 200 && reply.body == code) ++after_ok;
+    }
+    EXPECT_TRUE(service_->running()) << service_->log();
+    const long growth = max_rss_.load() - baseline_rss_;
+    EXPECT_LT(growth, rss_growth_limit_kib) << "service RSS " << baseline_rss_ << " KiB -> " << max_rss_.load();
+
+    std::ostringstream summary;
+    summary << "[hostile] class " << cls << ": " << inputs.size() << " inputs; service:";
+    for (const auto& [reason, n] : by_reason) summary << " " << n << " x '" << reason << "'";
+    summary << "; requests the hostile add-in held: " << failed << " failed (502), " << requeued
+            << " requeued; clients: " << (replies_.size()) << " requests,";
+    for (const auto& [status, n] : statuses) summary << " " << status << ": " << n;
+    summary << " (502 worker ended " << worker_ended << ", 502 malformed answer " << malformed << ", wrong body "
+            << wrong << "); after: " << after_ok << "/50 x 200; service RSS " << baseline_rss_ / 1024 << " -> max "
+            << max_rss_.load() / 1024 << " MiB; service up: " << (service_->running() ? "yes" : "NO");
+    std::cout << summary.str() << std::endl;
+    RecordProperty("summary", summary.str());
+  }
+
+  std::unique_ptr<ChildProcess> tool_;
+  std::vector<std::thread> load_;
+  std::atomic<bool> stop_load_{false};
+  std::mutex replies_mutex_;
+  std::vector<ClientReply> replies_;
+  std::thread sampler_;
+  std::atomic<bool> stop_sampler_{false};
+  long baseline_rss_ = 0;
+  std::atomic<long> max_rss_{0};
+};
+
+Expect always(Expect e, const std::string&) {
+  return e;
+}
+
+TEST_F(HostileAddin, FramesOfWrongLength) {
+  run_class(
+      "frame-length",
+      [](const std::string& name) { return name == "zero-length-answer" ? Expect::kept : Expect::protocol_error; }, 3s,
+      256 * 1024);  // the over-limit message is assembled up to the limit (body_limit + 1 MiB) first
+}
+
+TEST_F(HostileAddin, UnknownAndWrongDirectionMessageTypes) {
+  run_class("unknown-type", [](const std::string& n) { return always(Expect::protocol_error, n); });
+}
+
+TEST_F(HostileAddin, AnswersForRequestsItWasNeverHanded) {
+  run_class("bad-id", [](const std::string& n) { return always(Expect::protocol_error, n); });
+  std::lock_guard lock(replies_mutex_);
+  for (const auto& r : replies_) EXPECT_EQ(r.body.find("HIJACK"), std::string::npos) << r.expected;
+}
+
+TEST_F(HostileAddin, FloodsOfTinyFrames) {
+  run_class("flood", [](const std::string& name) {
+    return name == "100k-taken-for-the-request-in-hand-then-an-answer" || name == "100k-fragments-of-one-answer"
+               ? Expect::kept
+               : Expect::protocol_error;
+  });
+}
+
+TEST_F(HostileAddin, GarbageOverTheRingHeaderAndPositions) {
+  run_class("garbage-header", [](const std::string& n) { return always(Expect::protocol_error, n); });
+}
+
+TEST_F(HostileAddin, HeartbeatStopsWhileTheProcessLives) {
+  run_class(
+      "silent", [](const std::string& n) { return always(Expect::silence, n); }, 5s);
+}
+
+TEST_F(HostileAddin, ValidAnswerFollowedByGarbage) {
+  run_class("valid-then-garbage", [](const std::string& n) { return always(Expect::protocol_error, n); });
+}
+
+TEST_F(HostileAddin, DoorbellStorm) {
+  run_class(
+      "bell-storm", [](const std::string& n) { return always(Expect::kept, n); }, 1s);
+}
+
+TEST_F(HostileAddin, ScribblesOnTheRegistry) {
+  run_class(
+      "registry", [](const std::string& n) { return always(Expect::kept, n); }, 1s);
+  // The version-mismatch reports are logged at most once a second, not 10 000 times.
+  EXPECT_LE(count_in_service_log("refused an add-in"), 5u);
+  EXPECT_LE(count_in_service_log("was claimed again while in use"), 1u);
+  // While its slot was claimed 1000 times over, no channel was created for it: the normal host's and its own.
+  static const std::regex note(R"(note: at most (\d+) channel\(s\))");
+  std::smatch m;
+  const std::string log = tool_->log();
+  ASSERT_TRUE(std::regex_search(log, m, note)) << log;
+  EXPECT_LE(std::stoi(m[1]), 2) << log;
+}
+
+// A flood that never ends must not hold the channel thread: the service keeps its heartbeat on that channel
+// and stops promptly on SIGTERM.
+TEST_F(HostileAddin, EndlessFloodNeitherStallsTheChannelThreadNorTheStop) {
+  start_service_and_host();
+  start_load(2);
+  auto& tool = start_tool("endless-flood", 3s);
+  const auto until = Clock::now() + 15s;
+  while (tool.log().find("flooding") == std::string::npos && Clock::now() < until) std::this_thread::sleep_for(20ms);
+  stop_load_.store(true);  // no join: the request the hostile add-in holds is answered at the stop
+  ASSERT_NE(tool.log().find("flooding"), std::string::npos) << tool.log();
+  std::this_thread::sleep_for(500ms);
+
+  // The service's heartbeat (every 100 ms) goes on on every channel, the flooded one included: a channel
+  // thread kept reading would neither beat nor check liveness nor see a stop.
+  std::vector<std::pair<std::string, platform::SharedMemory>> channels;
+  for (const auto& name : shm_objects()) {
+    if (name.find(".ch.") == std::string::npos) continue;
+    if (auto segment = platform::SharedMemory::open(name)) channels.emplace_back(name, std::move(*segment));
+  }
+  EXPECT_EQ(channels.size(), 2u);
+  std::vector<std::uint64_t> seen(channels.size(), 0);
+  std::vector<Clock::time_point> changed(channels.size(), Clock::now());
+  std::vector<std::chrono::milliseconds> longest(channels.size(), 0ms);
+  for (const auto sampling_until = Clock::now() + 2s; Clock::now() < sampling_until;) {
+    for (std::size_t i = 0; i < channels.size(); ++i) {
+      const auto beat = static_cast<shm::ChannelHeader*>(channels[i].second.data())->service_heartbeat_ms.load();
+      const auto now = Clock::now();
+      if (beat != seen[i]) {
+        seen[i] = beat;
+        changed[i] = now;
+      }
+      longest[i] = std::max(longest[i], std::chrono::duration_cast<std::chrono::milliseconds>(now - changed[i]));
+    }
+    std::this_thread::sleep_for(2ms);
+  }
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    EXPECT_LT(longest[i], 1000ms) << channels[i].first << ": the service's channel thread went silent";
+    std::cout << "[hostile] endless-flood: longest gap of the service's heartbeat on " << channels[i].first << ": "
+              << longest[i].count() << " ms" << std::endl;
+  }
+  channels.clear();
+
+  for (int i = 0; i < 20; ++i) {
+    const std::string code = "during_" + std::to_string(i);
+    const auto reply = get(legacy_target(code), 10s);
+    EXPECT_EQ(reply.status, 200) << reply.error << reply.body;
+    EXPECT_EQ(reply.body, code);
+  }
+  const auto stop_started = Clock::now();
+  service_->signal(SIGTERM);
+  const auto code = service_->wait(10s);
+  const auto stop_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stop_started).count();
+  EXPECT_EQ(code, 0) << service_->log();
+  EXPECT_TRUE(tool.wait(15s).has_value()) << tool.log();
+  const std::string tool_log = tool.log();
+  const auto last = tool_log.rfind("input ");
+  std::cout << "[hostile] endless-flood: the service stopped in " << stop_ms
+            << " ms during the flood; tool: " << (last == std::string::npos ? tool_log : tool_log.substr(last))
+            << std::flush;
+}
+
+}  // namespace
+}  // namespace hserver::test
