@@ -23,6 +23,14 @@ namespace hserver::test {
 namespace {
 
 using namespace std::chrono_literals;
+
+// This build (and so the service it starts) runs under a sanitizer: memory figures mean little there.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 using Clock = std::chrono::steady_clock;
 
 /// What the service must do with one input.
@@ -255,7 +263,11 @@ class HostileAddin : public ServiceFixture {
     }
     EXPECT_TRUE(service_->running()) << service_->log();
     const long growth = max_rss_.load() - baseline_rss_;
-    EXPECT_LT(growth, rss_growth_limit_kib) << "service RSS " << baseline_rss_ << " KiB -> " << max_rss_.load();
+    // Sanitizers keep shadow memory and freed blocks (ASan's quarantine) for every byte a 64 MiB message
+    // touched, so the bound holds only for a plain build; the sanitizer run checks the rest.
+    if (!kSanitized) {
+      EXPECT_LT(growth, rss_growth_limit_kib) << "service RSS " << baseline_rss_ << " KiB -> " << max_rss_.load();
+    }
 
     std::ostringstream summary;
     summary << "[hostile] class " << cls << ": " << inputs.size() << " inputs; service:";

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -52,6 +53,10 @@ void ServiceFixture::start_service(const ServiceOptions& options) {
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   service_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, work_dir_ + "/service.log");
   ASSERT_TRUE(wait_for_port(port_, 10s)) << "the service did not start:\n" << service_->log();
+  // The health listener may come up a moment after the routes' (slow sanitizer builds show it).
+  if (std::find(options.extra_args.begin(), options.extra_args.end(), "--metrics-listen") == options.extra_args.end()) {
+    ASSERT_TRUE(wait_for_port(metrics_port_, 10s)) << "the health listener did not start:\n" << service_->log();
+  }
 }
 
 ChildProcess& ServiceFixture::start_host(const HostOptions& options) {
