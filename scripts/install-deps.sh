@@ -12,9 +12,14 @@ packages=(
 )
 if [[ "${1:-}" != "--linux-only" ]]; then
   # Windows programs: cross-built with MinGW-w64 (posix threads) and tested under Wine (ctest -L windows)
-  packages+=(g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix mingw-w64-tools wine64)
+  packages+=(g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix mingw-w64-tools wine64 nsis)
   # Fuzzers: built with clang-14 and its libFuzzer runtime (ctest -L fuzz, tests/fuzz)
   packages+=(clang-14 libclang-rt-14-dev)
+  # Scale-out test: nginx balancing two services (ctest scale_out, tests/packaging). Debian 12's
+  # nginx-light is only nginx plus the echo module.
+  packages+=(nginx)
+  # The hot path's regression guard counts system calls per request (bench/guard/syscalls.sh)
+  packages+=(strace)
 fi
 
 missing=()

@@ -1,7 +1,8 @@
-// POSIX host: the service runs in the foreground (systemd Type=simple, a terminal, a container), and
+// POSIX host: the service runs in the foreground (under systemd, a terminal, a container), and
 // SIGTERM/SIGINT are the stop. The signals are blocked in every thread and taken by one thread with
 // sigtimedwait, so the stop request runs as ordinary code rather than in a signal handler, and the
-// threads the application starts (they inherit the mask) are never interrupted.
+// threads the application starts (they inherit the mask) are never interrupted. Under systemd
+// (Type=notify) the host reports READY=1 after start() and STOPPING=1 on the stop signal.
 #include "host/service_host.hpp"
 
 #include <atomic>
@@ -14,6 +15,8 @@
 #include <signal.h>
 
 #include <spdlog/spdlog.h>
+
+#include "host/posix/systemd_notify.hpp"
 
 namespace hserver::service {
 namespace {
@@ -40,7 +43,10 @@ void wait_for_stop_signals(HostedApplication& application, const std::atomic<boo
   const timespec poll{0, kSignalPollNanoseconds};
   while (!finished.load()) {
     const int signal_number = sigtimedwait(&set, nullptr, &poll);
-    if (signal_number > 0) application.request_stop(signal_name(signal_number));
+    if (signal_number > 0) {
+      notify_stopping();
+      application.request_stop(signal_name(signal_number));
+    }
   }
 }
 
@@ -59,6 +65,7 @@ int ServiceHost::run(HostedApplication& application) {
     spdlog::critical("{}", started.error());
     return kExitStartFailed;
   }
+  notify_ready();  // start() has bound every listener and created the shared memory
   std::atomic<bool> finished{false};
   std::thread signal_thread{[&] { wait_for_stop_signals(application, finished); }};
   const int exit_code = application.run();
