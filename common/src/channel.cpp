@@ -127,9 +127,14 @@ void Channel::send(MessageType type, std::uint64_t id, std::vector<std::byte> pa
     std::lock_guard lock(queue_mutex_);
     queued_.push_back(Outbound{type, id, std::move(payload)});
   }
-  // A ring error found here is found again, and handled, by the channel thread's next pump.
-  if (flush == Flush::now) (void)write_outbound();
-  own_bell_.ring();
+  if (flush == Flush::later) {
+    own_bell_.ring();
+    return;
+  }
+  // A ring error found here is found again, and handled, by the channel thread's next pump; what did not
+  // fit is written by the channel thread as the peer makes room. Only then is that thread woken.
+  const auto wrote = write_outbound(flush == Flush::now);
+  if (!wrote || outbound_pending()) own_bell_.ring();
 }
 
 bool Channel::outbound_pending() const {
@@ -196,7 +201,7 @@ Expected<bool, ProtocolError> Channel::read_inbound(const std::function<void(Mes
   return consumed;
 }
 
-Expected<bool, ProtocolError> Channel::write_outbound() {
+Expected<bool, ProtocolError> Channel::write_outbound(bool ring_peer) {
   std::lock_guard producer(producer_mutex_);
   {
     std::lock_guard lock(queue_mutex_);
@@ -228,7 +233,7 @@ Expected<bool, ProtocolError> Channel::write_outbound() {
     wrote = true;
     if (chunk == remaining) writing_.pop_front();
   }
-  if (wrote) peer_bell_.ring();
+  if (wrote && ring_peer) peer_bell_.ring();
   return wrote;
 }
 

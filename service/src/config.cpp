@@ -379,8 +379,9 @@ void validate(const ServiceConfig& config) {
   if (config.threads == 0 || config.threads > 256) fail("threads", "must be between 1 and 256");
   if (config.stop_grace.count() < 0) fail("stop_grace_ms", "must not be negative");
   // Below a few heartbeats a short stall of the add-in's process (swap, a debugger) would drop it.
-  if (config.worker_liveness.count() < 300 || config.worker_liveness.count() > 600'000) {
-    fail("worker_liveness_ms", "must be between 300 and 600000");
+  // Heartbeats come every 250 ms: a second is four of them, so a busy machine does not look like a death.
+  if (config.worker_liveness.count() < 1000 || config.worker_liveness.count() > 600'000) {
+    fail("worker_liveness_ms", "must be between 1000 and 600000");
   }
   if (config.log_system != "none" && config.log_system != "syslog" && config.log_system != "journald") {
     fail("log.system", fmt::format("\"{}\" is not one of none, syslog, journald", config.log_system));

@@ -20,7 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto kAttachTimeout = 5s;
-constexpr auto kTick = 100ms;                      // heartbeat period and the longest a channel thread sleeps
+constexpr auto kTick = 250ms;                      // heartbeat period and the longest a channel thread sleeps
 constexpr std::uint64_t kServiceSilenceMs = 3000;  // a service whose heartbeat is older is gone
 constexpr auto kFlushTimeout = 2s;                 // Stop(): time to hand the last answers to the service
 constexpr auto kEventRetry = 50ms;                 // after 1C refused an event, try again this much later
@@ -178,21 +178,21 @@ class Core::Impl {
     return {};
   }
 
-  std::optional<RequestEnvelope> request(std::uint64_t id) const {
+  RequestPtr request(std::uint64_t id) const {
     std::lock_guard lock(mutex_);
     auto it = delivered_.find(id);
-    if (it == delivered_.end()) return std::nullopt;
+    if (it == delivered_.end()) return nullptr;
     return it->second;
   }
 
-  std::optional<RequestEnvelope> wait_request(std::chrono::milliseconds timeout) {
+  RequestPtr wait_request(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     pull_mode_ = true;  // from now on this object serves by pulling: no events are raised
     // While the service is being looked for again the wait goes on: requests come once it is back.
     const auto ready = [&] { return !waiting_.empty() || (!attached_.load() && !reconnecting_.load()); };
-    if (!pull_ready_.wait_for(lock, timeout, ready)) return std::nullopt;
-    if (waiting_.empty()) return std::nullopt;
-    RequestEnvelope request = std::move(waiting_.front());
+    if (!pull_ready_.wait_for(lock, timeout, ready)) return nullptr;
+    if (waiting_.empty()) return nullptr;
+    RequestPtr request = std::move(waiting_.front());
     waiting_.pop_front();
     mark_delivered_locked(request);
     return request;
@@ -264,21 +264,22 @@ class Core::Impl {
     if (!channel_) return;
     std::vector<std::byte> payload;
     encode(response, payload);
-    channel_->send(shm::MessageType::response, response.id, std::move(payload));
+    // Written from 1C's thread and the service rung from here: no hop through the add-in's channel thread.
+    channel_->send(shm::MessageType::response, response.id, std::move(payload), shm::Channel::Flush::now);
   }
 
-  void mark_delivered_locked(const RequestEnvelope& request) {
-    delivered_.emplace(request.id, request);
-    delivery_order_.push_back(request.id);
+  void mark_delivered_locked(const RequestPtr& request) {
+    delivered_.emplace(request->id, request);
+    delivery_order_.push_back(request->id);
     // Tell the service 1C has it: from now on a crash cannot silently re-run it elsewhere.
-    if (channel_) channel_->send(shm::MessageType::taken, request.id, {}, shm::Channel::Flush::now);
+    if (channel_) channel_->send(shm::MessageType::taken, request->id, {}, shm::Channel::Flush::quiet);
   }
 
   /// Raise events for waiting requests while 1C's buffer has room. Any thread; raises with no lock held.
   void deliver_events() {
     if (sink_ == nullptr) return;
     for (;;) {
-      RequestEnvelope next;
+      RequestPtr next;
       {
         std::lock_guard lock(mutex_);
         if (pull_mode_ || stopping_ || waiting_.empty()) return;
@@ -288,25 +289,25 @@ class Core::Impl {
         next = std::move(waiting_.front());
         waiting_.pop_front();
         ++raised_;
-        delivered_.emplace(next.id, next);
-        delivery_order_.push_back(next.id);
+        delivered_.emplace(next->id, next);
+        delivery_order_.push_back(next->id);
         // `taken` is in shared memory before 1C can see the event: if 1C dies running the code, the
         // service answers with an error instead of running it again elsewhere. (If 1C refuses the event
         // the request stays here and is delivered later: still taken, still never run twice.)
-        if (channel_) channel_->send(shm::MessageType::taken, next.id, {}, shm::Channel::Flush::now);
+        if (channel_) channel_->send(shm::MessageType::taken, next->id, {}, shm::Channel::Flush::quiet);
       }
-      const bool legacy = next.mode == RouteMode::legacy;
-      const std::string data = legacy ? next.body : std::to_string(next.id);
+      const bool legacy = next->mode == RouteMode::legacy;
+      const std::string data = legacy ? next->body : std::to_string(next->id);
       const bool raised = sink_->raise_event(kEventSource, legacy ? kLegacyEvent : kHttpEvent, data);
       std::lock_guard lock(mutex_);
       if (raised) continue;
       // 1C refused the event (its buffer is full of events that are not ours, or this session gets no
       // events, as a server session): keep the request for a later try or for a pull wait; the route's
       // deadline bounds how long.
-      auto it = delivered_.find(next.id);
+      auto it = delivered_.find(next->id);
       if (it != delivered_.end()) {
         delivered_.erase(it);
-        delivery_order_.erase(std::find(delivery_order_.begin(), delivery_order_.end(), next.id));
+        delivery_order_.erase(std::find(delivery_order_.begin(), delivery_order_.end(), next->id));
         if (raised_ > 0) --raised_;
         waiting_.push_front(std::move(next));
         pull_ready_.notify_one();
@@ -325,13 +326,13 @@ class Core::Impl {
           last_error_ = "bad request from the service: " + std::string(to_string(request.error()));
           return;
         }
-        waiting_.push_back(std::move(*request));
+        waiting_.push_back(std::make_shared<const RequestEnvelope>(std::move(*request)));
         pull_ready_.notify_one();
         break;
       }
       case shm::MessageType::cancel: {
         // The deadline passed: forget the request whether 1C has it or not; a late answer gets an error.
-        auto w = std::find_if(waiting_.begin(), waiting_.end(), [&](const auto& r) { return r.id == message.id; });
+        auto w = std::find_if(waiting_.begin(), waiting_.end(), [&](const auto& r) { return r->id == message.id; });
         if (w != waiting_.end()) waiting_.erase(w);
         if (delivered_.erase(message.id) != 0) {
           delivery_order_.erase(std::find(delivery_order_.begin(), delivery_order_.end(), message.id));
@@ -464,11 +465,12 @@ class Core::Impl {
   std::unique_ptr<shm::Channel> channel_;
   shm::ProcessStamp service_{};
   shm::RouteInfo route_;
-  std::deque<RequestEnvelope> waiting_;                 // received, not yet handed to 1C
-  std::map<std::uint64_t, RequestEnvelope> delivered_;  // handed to 1C, not yet answered
-  std::deque<std::uint64_t> delivery_order_;            // delivered ids, oldest first
-  std::deque<std::uint64_t> expired_;  // delivered, then cancelled by the deadline: 1C may still answer
-  std::size_t raised_ = 0;             // events raised and not yet answered
+  // Shared, never copied: a request's body may be megabytes, and 1C may read it more than once.
+  std::deque<RequestPtr> waiting_;                 // received, not yet handed to 1C
+  std::map<std::uint64_t, RequestPtr> delivered_;  // handed to 1C, not yet answered
+  std::deque<std::uint64_t> delivery_order_;       // delivered ids, oldest first
+  std::deque<std::uint64_t> expired_;              // delivered, then cancelled by the deadline: 1C may still answer
+  std::size_t raised_ = 0;                         // events raised and not yet answered
   bool pull_mode_ = false;
   std::chrono::steady_clock::time_point events_refused_until_{};  // 1C refused an event: retry after it
   bool stopping_ = false;
@@ -494,10 +496,10 @@ Status<Error> Core::send_response(std::uint64_t id, std::uint16_t status, std::v
                                   std::string body) {
   return impl_->send_response(id, status, std::move(headers), std::move(body));
 }
-std::optional<RequestEnvelope> Core::request(std::uint64_t id) const {
+RequestPtr Core::request(std::uint64_t id) const {
   return impl_->request(id);
 }
-std::optional<RequestEnvelope> Core::wait_request(std::chrono::milliseconds timeout) {
+RequestPtr Core::wait_request(std::chrono::milliseconds timeout) {
   return impl_->wait_request(timeout);
 }
 bool Core::attached() const {

@@ -199,9 +199,9 @@ Expected<Value, Error> call_get_request(Core& core, std::span<const Value> args)
 Expected<Value, Error> call_get_request_body(Core& core, std::span<const Value> args) {
   const auto id = to_id(args[0], {"ПолучитьТелоЗапроса: ИдЗапроса", "GetRequestBody: RequestId"});
   if (!id) return Unexpected{id.error()};
-  auto request = core.request(*id);
+  const auto request = core.request(*id);
   if (!request) return Unexpected{request_not_found(*id)};
-  return Value{Blob{std::move(request->body)}};
+  return Value{Blob{request->body}};  // 1C gets its own copy; the request may be read again
 }
 
 Expected<Value, Error> call_send_response(Core& core, std::span<const Value> args) {
@@ -435,7 +435,9 @@ std::string request_to_json(const RequestEnvelope& request) {
   }
   json["headers"] = std::move(headers);
   json["body_size"] = static_cast<std::uint64_t>(request.body.size());
-  if (is_valid_utf8(request.body)) {
+  if (request.body.size() > kBodyInJsonLimit) {
+    json["body_omitted"] = true;
+  } else if (is_valid_utf8(request.body)) {
     json["body"] = request.body;
   } else {
     json["body_base64"] = base64_encode(request.body);

@@ -29,7 +29,7 @@ namespace net = boost::asio;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kTick = 100ms;                      // heartbeat period; longest sleep of a channel thread
+constexpr auto kTick = 250ms;                      // heartbeat period; longest sleep of an idle thread
 constexpr std::size_t kReleasedRemembered = 1024;  // per worker: ids whose late answer is still expected
 constexpr auto kMismatchLogEvery = 1s;             // refusals of other layout versions: at most one line a second
 
@@ -330,7 +330,7 @@ class Dispatcher::Impl {
       std::vector<std::byte> payload;
       encode(p->request, payload);  // the request keeps its body: a worker that dies may force a requeue
       best->in_hand.emplace(id, p);
-      best->channel.send(shm::MessageType::request, id, std::move(payload));
+      best->channel.send(shm::MessageType::request, id, std::move(payload), shm::Channel::Flush::now);
     }
   }
 
@@ -423,9 +423,11 @@ class Dispatcher::Impl {
   void complete(Finished& finished) {
     for (auto& [p, response] : finished) {
       if (!p) continue;
-      net::post(io_, [p = p] { p->timer.cancel(); });  // timers are not thread-safe: cancel on the I/O side
-      auto done = std::move(p->done);
-      done(std::move(response));
+      // One hop to the I/O side for both (timers are not thread-safe): one wake-up of it per answer.
+      net::post(io_, [p = p, done = std::move(p->done), response = std::move(response)]() mutable {
+        p->timer.cancel();
+        done(std::move(response));
+      });
     }
     std::lock_guard lock(mutex_);
     if (stopping_ && open_requests_ == 0) fire_drained_locked();
@@ -592,7 +594,10 @@ class Dispatcher::Impl {
         break;
       }
       const std::uint64_t now = shm::monotonic_ms();
-      if (now - last_beat >= static_cast<std::uint64_t>(kTick.count())) {
+      // Once a tick, not once a message: asking the OS about the process reads /proc (three system calls),
+      // which under load would cost more than the request itself.
+      const bool tick = now - last_beat >= static_cast<std::uint64_t>(kTick.count());
+      if (tick) {
         w->channel.beat();
         last_beat = now;
       }
@@ -602,7 +607,7 @@ class Dispatcher::Impl {
       }
       if (w->channel.peer_state() == shm::EndState::detached) {
         gone = "detached";
-      } else if (!platform::is_alive(w->channel.peer_process())) {
+      } else if (tick && !platform::is_alive(w->channel.peer_process())) {
         gone = "process ended";
       } else if (const auto silence = static_cast<std::uint64_t>(config_.worker_liveness.count());
                  now - peer_beat_changed > silence) {

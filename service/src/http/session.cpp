@@ -51,8 +51,8 @@ AnyStream make_stream(asio::ip::tcp::socket socket, const ListenerContext& conte
 Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<const ListenerContext> context)
     : stream_(make_stream(std::move(socket), *context)),
       context_(std::move(context)),
-      read_timer_(stream_.get_executor()),
-      write_timer_(stream_.get_executor()) {
+      read_deadline_(stream_.get_executor()),
+      write_deadline_(stream_.get_executor()) {
   beast::error_code ec;
   const auto remote = stream_.socket().remote_endpoint(ec);
   remote_address_ = ec ? std::string{"unknown"} : format_endpoint(remote);
@@ -233,8 +233,7 @@ void Session::do_send_continue() {
 
 void Session::on_send_continue(beast::error_code ec, std::size_t) {
   writing_ = false;
-  ++write_timer_generation_;
-  write_timer_.cancel();
+  write_deadline_.due = Clock::time_point::max();
   if (closed_) return;
   if (ec) {
     close();
@@ -395,8 +394,7 @@ void Session::do_write() {
 
 void Session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  ++write_timer_generation_;
-  write_timer_.cancel();
+  write_deadline_.due = Clock::time_point::max();
   if (closed_) return;
   if (ec) {
     spdlog::debug("connection {}: write failed: {}", remote_address_, ec.message());
@@ -456,10 +454,9 @@ void Session::on_linger(beast::error_code ec, std::size_t bytes) {
 void Session::close() {
   if (closed_) return;
   closed_ = true;
-  ++read_timer_generation_;
-  ++write_timer_generation_;
-  read_timer_.cancel();
-  write_timer_.cancel();
+  read_deadline_.due = write_deadline_.due = Clock::time_point::max();
+  read_deadline_.timer.cancel();  // their waits end now and release the session
+  write_deadline_.timer.cancel();
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.socket().close(ignored);
@@ -469,20 +466,38 @@ void Session::close() {
 
 // ---- timers --------------------------------------------------------------------------------------
 
-void Session::arm_read_timer(std::chrono::milliseconds timeout) {
-  const std::uint64_t generation = ++read_timer_generation_;
-  idle_timer_armed_ = false;
-  read_timer_.expires_after(timeout);
-  read_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
-    if (ec || generation != self->read_timer_generation_ || self->closed_) return;
-    self->on_timeout(self->read_phase_ == ReadPhase::awaiting_request ? "idle" : "read");
+void Session::set_deadline(Deadline& deadline, std::chrono::milliseconds timeout) {
+  deadline.due = Clock::now() + timeout;  // steady_clock::now() is a vDSO read, not a system call
+  if (deadline.due < deadline.waiting_for) wait_for_deadline(deadline);
+}
+
+void Session::wait_for_deadline(Deadline& deadline) {
+  deadline.waiting_for = deadline.due;
+  deadline.timer.expires_at(deadline.due);  // an outstanding wait ends with operation_aborted
+  deadline.timer.async_wait([self = shared_from_this(), &deadline](beast::error_code ec) {
+    if (ec || self->closed_) return;  // replaced by a wait for an earlier moment, or closed
+    deadline.waiting_for = Clock::time_point::max();
+    if (deadline.due == Clock::time_point::max()) return;  // cleared: the next arming starts a wait
+    if (Clock::now() < deadline.due) return self->wait_for_deadline(deadline);  // it moved later
+    self->on_deadline(deadline);
   });
 }
 
-void Session::cancel_read_timer() {
-  ++read_timer_generation_;
+void Session::on_deadline(Deadline& deadline) {
+  deadline.due = Clock::time_point::max();  // once
+  if (&deadline == &write_deadline_) return on_timeout("write");
   idle_timer_armed_ = false;
-  read_timer_.cancel();
+  on_timeout(read_phase_ == ReadPhase::awaiting_request ? "idle" : "read");
+}
+
+void Session::arm_read_timer(std::chrono::milliseconds timeout) {
+  idle_timer_armed_ = false;
+  set_deadline(read_deadline_, timeout);
+}
+
+void Session::cancel_read_timer() {
+  idle_timer_armed_ = false;
+  read_deadline_.due = Clock::time_point::max();
 }
 
 void Session::update_idle_timer() {
@@ -496,12 +511,7 @@ void Session::update_idle_timer() {
 }
 
 void Session::arm_write_timer() {
-  const std::uint64_t generation = ++write_timer_generation_;
-  write_timer_.expires_after(context_->limits.write_timeout);
-  write_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
-    if (ec || generation != self->write_timer_generation_ || self->closed_) return;
-    self->on_timeout("write");
-  });
+  set_deadline(write_deadline_, context_->limits.write_timeout);
 }
 
 void Session::on_timeout(const char* what) {

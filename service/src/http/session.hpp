@@ -107,12 +107,22 @@ class Session : public std::enable_shared_from_this<Session> {
   std::deque<Pending> pending_;
   std::uint64_t next_sequence_ = 0;
 
-  boost::asio::steady_timer read_timer_;
-  boost::asio::steady_timer write_timer_;
-  // Bumped on every arm/cancel so that a timer handler already queued when its operation finished
-  // recognises itself as stale.
-  std::uint64_t read_timer_generation_ = 0;
-  std::uint64_t write_timer_generation_ = 0;
+  /// A timeout that moves without system calls. Arming or clearing only stores `due`; the timer waits for
+  /// the earliest moment anything can be due and, when it wakes, acts or waits again for the current `due`.
+  /// It is re-armed at once only when `due` moves earlier. (A steady_timer armed and cancelled per request
+  /// costs a timerfd_settime each time: half the system calls of a small keep-alive request.)
+  struct Deadline {
+    explicit Deadline(const boost::asio::any_io_executor& executor) : timer(executor) {}
+    boost::asio::steady_timer timer;
+    Clock::time_point due = Clock::time_point::max();          // max: nothing is due
+    Clock::time_point waiting_for = Clock::time_point::max();  // max: no wait outstanding
+  };
+  void set_deadline(Deadline& deadline, std::chrono::milliseconds timeout);
+  void wait_for_deadline(Deadline& deadline);
+  void on_deadline(Deadline& deadline);
+
+  Deadline read_deadline_;   // handshake, request, idle keep-alive, linger
+  Deadline write_deadline_;  // the response being written
   bool idle_timer_armed_ = false;
 
   ReadPhase read_phase_ = ReadPhase::none;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -66,6 +67,15 @@ bool write_ready_file(const std::string& path, const std::string& content) {
   return !ec;
 }
 
+/// Resident set of this process in KiB from /proc (Linux); 0 where there is no /proc.
+long resident_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return 0;
+}
+
 std::string as_text(const Value& value) {
   if (const auto* s = std::get_if<std::string>(&value)) return *s;
   return hserver::host::describe(value);
@@ -87,6 +97,7 @@ int main(int argc, char** argv) {
   bool pull = false;
   bool wait_attach = false;
   long slow_ms = 3000;
+  bool report_rss = false;
 
   app.add_option("--addin", addin_path, "Path to the add-in library")->capture_default_str();
   auto* port_option = app.add_option("--port", port, "Attach with Запустить(Порт)")->check(CLI::Range(1, 65535));
@@ -106,6 +117,7 @@ int main(int argc, char** argv) {
   app.add_option("--ready-file", ready_file, "Written once attached");
   app.add_flag("--pull", pull, "Pull mode: loop on ОжидатьЗапрос(1); no events (a server session)");
   app.add_flag("--wait-attach", wait_attach, "Retry attaching every 200 ms instead of exiting with code 3");
+  app.add_flag("--report-rss", report_rss, "Print the RSS before loading the add-in and once attached (Linux)");
   try {
     app.parse(argc, argv);
     if (port == 0 && route.empty()) throw CLI::RequiredError("--port or --route");
@@ -133,6 +145,8 @@ int main(int argc, char** argv) {
           : Clock::time_point::max();
   const auto should_stop = [&] { return g_stop_requested.load() || Clock::now() >= deadline; };
 
+  // The benchmark's "RSS the add-in adds to its host": the host alone, then with the add-in attached.
+  if (report_rss) std::cerr << "1c-host-emulator: rss_before_load_kib=" << resident_kib() << std::endl;
   std::unique_ptr<Session> session;
   try {
     session = std::make_unique<Session>(
@@ -167,6 +181,7 @@ int main(int argc, char** argv) {
     const auto version = session->get(u"Version");
     std::cerr << "1c-host-emulator: attached (" << (port != 0 ? "port " + std::to_string(port) : "route " + route)
               << ", add-in " << as_text(version.value) << ", " << (pull ? "pull" : "event") << " mode)" << std::endl;
+    if (report_rss) std::cerr << "1c-host-emulator: rss_attached_kib=" << resident_kib() << std::endl;
     if (!ready_file.empty() &&
         !write_ready_file(ready_file, std::to_string(hserver::host::platform::current_pid()) + "\n")) {
       std::cerr << "1c-host-emulator: cannot write " << ready_file << std::endl;
@@ -184,7 +199,7 @@ int main(int argc, char** argv) {
         if (std::holds_alternative<std::monostate>(next.value)) continue;  // timeout
         if (handler->on_pulled(*session, next.value)) ++answered;
       } else {
-        const auto event = session->connection().take_event(100ms);
+        const auto event = session->connection().take_event(250ms);
         if (event && handler->on_event(*session, *event)) ++answered;
       }
     }

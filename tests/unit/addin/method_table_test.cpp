@@ -236,6 +236,22 @@ TEST(RequestJson, CarriesEveryPart) {
   EXPECT_FALSE(json.contains("body_base64"));
 }
 
+TEST(RequestJson, ABodyOverTheLimitIsLeftOutAndItsSizeGiven) {
+  RequestEnvelope request;
+  request.id = 2;
+  request.target = "/big";
+  request.body = std::string(kBodyInJsonLimit, 'a');
+  auto json = boost::json::parse(request_to_json(request)).as_object();
+  EXPECT_EQ(json.at("body").as_string().size(), kBodyInJsonLimit);  // at the limit: still inside
+  EXPECT_FALSE(json.contains("body_omitted"));
+  request.body.push_back('a');
+  json = boost::json::parse(request_to_json(request)).as_object();
+  EXPECT_FALSE(json.contains("body"));
+  EXPECT_FALSE(json.contains("body_base64"));
+  EXPECT_TRUE(json.at("body_omitted").as_bool());
+  EXPECT_EQ(json.at("body_size").to_number<std::uint64_t>(), kBodyInJsonLimit + 1);
+}
+
 TEST(RequestJson, BinaryBodyGoesAsBase64AndObsTextAsLatin1) {
   RequestEnvelope request;
   request.id = 1;

@@ -1,6 +1,6 @@
 // POSIX host: the service runs in the foreground (under systemd, a terminal, a container), and
 // SIGTERM/SIGINT are the stop. The signals are blocked in every thread and taken by one thread with
-// sigtimedwait, so the stop request runs as ordinary code rather than in a signal handler, and the
+// sigwait, so the stop request runs as ordinary code rather than in a signal handler, and the
 // threads the application starts (they inherit the mask) are never interrupted. Under systemd
 // (Type=notify) the host reports READY=1 after start() and STOPPING=1 on the stop signal.
 #include "host/service_host.hpp"
@@ -23,9 +23,6 @@ namespace {
 
 constexpr int kExitStartFailed = 1;
 
-// How often the signal thread looks whether run() has returned; bounds the delay of the exit.
-constexpr long kSignalPollNanoseconds = 100'000'000;
-
 sigset_t stop_signals() {
   sigset_t set;
   sigemptyset(&set);
@@ -38,15 +35,16 @@ const char* signal_name(int signal_number) {
   return signal_number == SIGINT ? "SIGINT" : signal_number == SIGTERM ? "SIGTERM" : "signal";
 }
 
+// Sleeps in sigwait without a timeout (an idle service must not wake); run() returning ends it with a
+// SIGINT sent to this thread alone.
 void wait_for_stop_signals(HostedApplication& application, const std::atomic<bool>& finished) {
   const sigset_t set = stop_signals();
-  const timespec poll{0, kSignalPollNanoseconds};
-  while (!finished.load()) {
-    const int signal_number = sigtimedwait(&set, nullptr, &poll);
-    if (signal_number > 0) {
-      notify_stopping();
-      application.request_stop(signal_name(signal_number));
-    }
+  for (;;) {
+    int signal_number = 0;
+    if (sigwait(&set, &signal_number) != 0) continue;
+    if (finished.load()) return;
+    notify_stopping();
+    application.request_stop(signal_name(signal_number));
   }
 }
 
@@ -70,6 +68,7 @@ int ServiceHost::run(HostedApplication& application) {
   std::thread signal_thread{[&] { wait_for_stop_signals(application, finished); }};
   const int exit_code = application.run();
   finished = true;
+  pthread_kill(signal_thread.native_handle(), SIGINT);
   signal_thread.join();
   return exit_code;
 }

@@ -18,6 +18,9 @@
 
 namespace hserver::addin {
 
+/// A request as the add-in keeps it: shared, never copied (its body may be megabytes).
+using RequestPtr = std::shared_ptr<const RequestEnvelope>;
+
 /// @brief What the core asks of the host (1C): raise an external event. Implemented by the binding.
 class EventSink {
  public:
@@ -56,12 +59,12 @@ class Core {
   Status<Error> return_result(const std::string& text, std::optional<std::uint64_t> id);
   /// @brief Answer an http-route request with status, headers and body (ОтправитьОтвет).
   Status<Error> send_response(std::uint64_t id, std::uint16_t status, std::vector<Header> headers, std::string body);
-  /// @brief The request with this id, if it was delivered to 1C and not yet answered.
-  std::optional<RequestEnvelope> request(std::uint64_t id) const;
+  /// @brief The request with this id, if it was delivered to 1C and not yet answered (else null).
+  RequestPtr request(std::uint64_t id) const;
 
-  /// @brief Pull mode: wait up to `timeout` for the next request and mark it delivered; nullopt on timeout.
+  /// @brief Pull mode: wait up to `timeout` for the next request and mark it delivered; null on timeout.
   /// While a pull wait is in progress no events are raised for the requests it takes.
-  std::optional<RequestEnvelope> wait_request(std::chrono::milliseconds timeout);
+  RequestPtr wait_request(std::chrono::milliseconds timeout);
 
   bool attached() const;
   std::uint16_t port() const;      ///< 0 when not attached

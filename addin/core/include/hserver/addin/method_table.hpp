@@ -131,7 +131,10 @@ class MethodTable {
 /// `path` and `query` are the target split at the first '?', not percent-decoded (1C code can use
 /// РаскодироватьСтроку). `body` is present when the body is valid UTF-8; otherwise it is omitted and
 /// `body_base64` carries the bytes. Header values and the target that are not valid UTF-8 are read as
-/// ISO-8859-1 (RFC 9110 obs-text), so the JSON is always valid.
+/// ISO-8859-1 (RFC 9110 obs-text), so the JSON is always valid. A body over kBodyInJsonLimit is left out
+/// (`"body_omitted":true`, `body_size` still given): 1C reads it with ПолучитьТелоЗапроса, as binary data,
+/// without the base64 and UTF-16 copies of a multi-megabyte string.
+inline constexpr std::size_t kBodyInJsonLimit = 1u << 20;
 std::string request_to_json(const RequestEnvelope& request);
 
 /// @brief Parses the Заголовки / Headers argument of ОтправитьОтвет: "" means none; a JSON object

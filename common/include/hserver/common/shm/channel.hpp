@@ -57,8 +57,11 @@ class Channel {
   /// When a message is written into the ring.
   enum class Flush {
     later,  ///< by this end's channel thread, which send() wakes
-    now,    ///< before send() returns, as far as the ring has room (the rest: later). For a notice that
-            ///< must be in shared memory before the process may die, e.g. `taken` before 1C runs the code.
+    now,    ///< before send() returns, as far as the ring has room (the rest: later), and the peer is rung:
+            ///< no hop through this end's channel thread on the hot path
+    quiet,  ///< as `now`, but the peer is not rung: it reads the message with the next one it is woken for
+            ///< (or when it collects what a departed peer left). For a notice that must be in shared memory
+            ///< before the process may die but that nobody waits for, e.g. `taken` before 1C runs the code.
   };
   /// @brief Send a message to the peer. Any thread.
   void send(MessageType type, std::uint64_t id, std::vector<std::byte> payload, Flush flush = Flush::later);
@@ -103,7 +106,7 @@ class Channel {
   static std::string service_bell_name(const std::string& channel) { return channel + ".s"; }
   static std::string addin_bell_name(const std::string& channel) { return channel + ".a"; }
   Expected<bool, ProtocolError> read_inbound(const std::function<void(Message&&)>& on_message);
-  Expected<bool, ProtocolError> write_outbound();
+  Expected<bool, ProtocolError> write_outbound(bool ring_peer = true);
 
   Side side_;
   platform::SharedMemory memory_;
