@@ -70,6 +70,8 @@ set_property(GLOBAL APPEND PROPERTY HSERVER_WINDOWS_X64_TARGETS hserver_addin_na
 set_property(GLOBAL APPEND PROPERTY HSERVER_WINDOWS_X86_TARGETS hserver_addin_native addin_package)
 
 set(HSERVER_WINEPREFIX ${CMAKE_BINARY_DIR}/windows/wineprefix)
+# The Windows setup program built from both cross builds (installer/windows, makensis).
+set(HSERVER_WINDOWS_SETUP ${CMAKE_BINARY_DIR}/1chserver-${PROJECT_VERSION}-win64-setup.exe)
 
 # hserver_add_wine_test(<name> COMMAND <program.exe> [args...] [TIMEOUT s] [WORKING_DIRECTORY dir])
 # A ctest test (label `windows`) that runs a Windows program of the x64 cross build under wine64, in the
@@ -107,6 +109,8 @@ endfunction()
 # Called once at the end of the root CMakeLists, when every part has listed its targets.
 function(hserver_add_windows_builds)
   include(ExternalProject)
+  # First: it lists the targets the setup needs from the cross builds.
+  add_subdirectory(${PROJECT_SOURCE_DIR}/installer/windows ${CMAKE_BINARY_DIR}/installer/windows)
   foreach(arch x64 x86)
     string(TOUPPER ${arch} ARCH)  # the variables and properties are spelt HSERVER_WINDOWS_X64_...
     # x86 programs cannot run here (no 32-bit Wine): that build compiles no tests at all.
