@@ -40,7 +40,9 @@ ok() { echo "OK: $*"; }
 free_port() {
   local candidate
   for _ in $(seq 1 50); do
-    candidate=$((20000 + RANDOM % 20000))
+    # Below Linux's ephemeral range (32768+): polling a free ephemeral port can connect the probe to
+    # itself (TCP simultaneous open), which then holds the port the service is about to bind.
+    candidate=$((20000 + RANDOM % 12000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return; fi
   done
   echo 0

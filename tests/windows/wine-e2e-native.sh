@@ -27,7 +27,9 @@ fail() {
 # A port nobody listens on (bash's /dev/tcp connect fails on a free port).
 port=0
 for _ in $(seq 1 50); do
-  candidate=$((20000 + RANDOM % 20000))
+  # Below Linux's ephemeral range (32768+): polling a free ephemeral port can connect the probe to
+  # itself (TCP simultaneous open), which then holds the port the service is about to bind.
+  candidate=$((20000 + RANDOM % 12000))
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
 done
 ((port != 0)) || fail "no free port found"
