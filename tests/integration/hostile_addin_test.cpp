@@ -343,8 +343,9 @@ TEST_F(HostileAddin, DoorbellStorm) {
 TEST_F(HostileAddin, ScribblesOnTheRegistry) {
   run_class(
       "registry", [](const std::string& n) { return always(Expect::kept, n); }, 1s);
-  // The version-mismatch reports are logged at most once a second, not 10 000 times.
-  EXPECT_LE(count_in_service_log("refused an add-in"), 5u);
+  // The version-mismatch reports are logged at most once a second, not 10 000 times. The input lasts 4-5 s
+  // in a plain build and longer under sanitizers: the bound is about rate limiting, not the machine's speed.
+  EXPECT_LE(count_in_service_log("refused an add-in"), 20u);
   EXPECT_LE(count_in_service_log("was claimed again while in use"), 1u);
   // While its slot was claimed 1000 times over, no channel was created for it: the normal host's and its own.
   static const std::regex note(R"(note: at most (\d+) channel\(s\))");
