@@ -22,23 +22,35 @@ namespace hserver::test {
 
 using namespace std::chrono_literals;
 
+namespace {
+
+/// argv and the environment (ours plus `extra`) as the null-terminated arrays exec wants; the strings
+/// live here, so the arrays stay valid as long as this object.
+struct ExecArrays {
+  ExecArrays(std::vector<std::string>& argv, const std::vector<std::string>& extra) {
+    for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
+    environment.insert(environment.end(), extra.begin(), extra.end());
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    for (auto& e : environment) envp.push_back(e.data());
+    envp.push_back(nullptr);
+  }
+  std::vector<std::string> environment;
+  std::vector<char*> args;
+  std::vector<char*> envp;
+};
+
+}  // namespace
+
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> env, const std::string& log_path)
     : log_path_(log_path) {
-  std::vector<std::string> environment;
-  for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
-  environment.insert(environment.end(), env.begin(), env.end());
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : environment) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  ExecArrays exec(argv, env);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
+  const int rc = posix_spawn(&pid_, exec.args[0], &actions, nullptr, exec.args.data(), exec.envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::to_string(rc));
 }
@@ -47,15 +59,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::strin
                            const RunAs& run_as)
     : log_path_(log_path) {
   // Everything the child needs is prepared before fork(): between fork and exec it makes system calls only.
-  std::vector<std::string> environment;
-  for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
-  environment.insert(environment.end(), env.begin(), env.end());
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : environment) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  ExecArrays exec(argv, env);
   const std::vector<gid_t> groups = run_as.groups;
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("cannot fork for " + argv[0]);
@@ -71,7 +75,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::strin
       (void)!::write(2, message, sizeof message - 1);
       ::_exit(126);
     }
-    ::execve(args[0], args.data(), envp.data());
+    ::execve(exec.args[0], exec.args.data(), exec.envp.data());
     static const char message[] = "ChildProcess: exec failed\n";
     (void)!::write(2, message, sizeof message - 1);
     ::_exit(127);
