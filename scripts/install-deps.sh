@@ -20,6 +20,9 @@ if [[ "${1:-}" != "--linux-only" ]]; then
   packages+=(nginx)
   # The hot path's regression guard counts system calls per request (bench/guard/syscalls.sh)
   packages+=(strace)
+  # Portability tests (tests/portability): readelf on the shipped binaries (python3), and an old Debian
+  # root made with debootstrap to run them in
+  packages+=(binutils python3 debootstrap)
 fi
 
 missing=()
