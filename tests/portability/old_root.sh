@@ -142,75 +142,109 @@ mount --bind /dev "$root/dev"
 mount -t tmpfs -o mode=1777,size=256m tmpfs "$root/dev/shm" # the root's own: nothing shared with the host's
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
+# Each check below runs even when one before it failed, so that one run shows everything that breaks.
+failures=()
+problem() {
+  echo "FAIL: $*"
+  failures+=("$*")
+}
+
 # --- the .deb's Depends against what the root has -----------------------------------------------------------
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
 for package in libc6 libsystemd0; do
   wanted=$(sed -n -E "s/.*(^|, *)$package \(>= ([^)]+)\).*/\2/p" <<<"$depends")
   [[ -n $wanted ]] || continue
-  have=$(in_root dpkg-query -W -f='${Version}' "$package" 2>/dev/null) || fail "the root has no $package"
-  in_root dpkg --compare-versions "$have" ge "$wanted" ||
-    fail "Depends asks for $package >= $wanted; $suite has $have"
-  echo "  $package >= $wanted: $suite has $have"
+  if ! have=$(in_root dpkg-query -W -f='${Version}' "$package" 2>/dev/null); then
+    problem "Depends names $package; $suite has none"
+  elif ! in_root dpkg --compare-versions "$have" ge "$wanted"; then
+    problem "Depends asks for $package >= $wanted; $suite has $have: the .deb does not install there"
+  else
+    echo "  $package >= $wanted: $suite has $have"
+  fi
 done
 
-# --- the add-in in a minimal host -----------------------------------------------------------------------------
-echo "--- addin_loader $so"
-in_root "$inside/addin_loader" "$inside/addin/$so" >"$work/loader.log" 2>&1 || {
-  cat "$work/loader.log"
-  fail "the packaged add-in does not load in $suite"
+# --- the add-in in a minimal host, the programs' first words -------------------------------------------------
+# run_step <log> <what failed> <command...>: runs it in the root, prints its output, records a failure.
+run_step() {
+  local log=$1 what=$2
+  shift 2
+  echo "--- ${*#"$inside"/}"
+  if in_root "$@" >"$log" 2>&1; then
+    head -12 "$log"
+    return 0
+  fi
+  head -12 "$log"
+  problem "$what"
+  return 1
 }
-cat "$work/loader.log"
-
-# --- the programs ------------------------------------------------------------------------------------------
-echo "--- 1chserver --version"
-in_root "$inside/pkg/usr/bin/1chserver" --version >"$work/version.log" 2>&1 || {
-  cat "$work/version.log"
-  fail "1chserver --version does not run in $suite"
-}
-cat "$work/version.log"
-grep -q "^1chserver [0-9]" "$work/version.log" || fail "1chserver --version printed no version"
-echo "--- 1chserverctl --help"
-in_root "$inside/pkg/usr/bin/1chserverctl" --help >"$work/ctl-help.log" 2>&1 || {
-  cat "$work/ctl-help.log"
-  fail "1chserverctl --help does not run in $suite"
-}
-head -3 "$work/ctl-help.log"
-grep -q "status" "$work/ctl-help.log" || fail "1chserverctl --help does not list its commands"
+run_step "$work/loader.log" "the packaged add-in does not load in $suite" "$inside/addin_loader" "$inside/addin/$so" &&
+  { grep -q "^PASS" "$work/loader.log" || problem "addin_loader did not finish"; }
+run_step "$work/version.log" "1chserver --version does not run in $suite" "$inside/pkg/usr/bin/1chserver" --version &&
+  { grep -q "^1chserver [0-9]" "$work/version.log" || problem "1chserver --version printed no version"; }
+run_step "$work/ctl-help.log" "1chserverctl --help does not run in $suite" "$inside/pkg/usr/bin/1chserverctl" --help &&
+  { grep -q "status" "$work/ctl-help.log" || problem "1chserverctl --help does not list its commands"; }
 
 # --- a request answered inside the old root -----------------------------------------------------------------
-echo "--- service and host emulator in $suite"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-metrics=$(free_port)
-in_root "$inside/pkg/usr/bin/1chserver" --config "$inside/pkg/etc/1chserver/1chserver.json" \
-  --listen "127.0.0.1:$port" --shm-prefix "$tag" --metrics-listen "127.0.0.1:$metrics" \
-  --admin-socket "$inside/admin.sock" --log-system none --no-worker-wait-ms 300 >"$work/service.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-  curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$metrics/health/live" && break
-  kill -0 "${pids[0]}" 2>/dev/null || fail "the service exited in $suite: $(cat "$work/service.log")"
-  sleep 0.1
-done
-curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$metrics/health/live" ||
-  fail "the service in $suite does not answer /health/live within 10 s: $(cat "$work/service.log")"
-in_root /usr/bin/env HSERVER_SHM_PREFIX="$tag" "$inside/1c-host-emulator" --addin "$inside/addin/$so" \
-  --port "$port" --handler echo --ready-file "$inside/host.ready" --wait-attach --run-seconds 60 \
-  >"$work/host.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-  [[ -f $scratch/host.ready ]] && break
-  kill -0 "${pids[1]}" 2>/dev/null || fail "the host emulator exited in $suite: $(cat "$work/host.log")"
-  sleep 0.1
-done
-[[ -f $scratch/host.ready ]] || fail "the add-in did not attach within 10 s: $(cat "$work/host.log")"
-body="привет from $suite $$"
-status=$(curl -s -o "$work/answer.body" -w '%{http_code}' --max-time 10 --data-binary "$body" \
-  "http://127.0.0.1:$port/echo") || true
-[[ $status == 200 ]] || fail "expected 200 from the add-in in $suite, got '$status': $(cat "$work/answer.body" 2>/dev/null)"
-grep -qF "$body" "$work/answer.body" || fail "the answer does not echo the request: $(cat "$work/answer.body")"
-echo "HTTP POST from the host: 200, body echoed by the add-in in $suite"
-in_root "$inside/pkg/usr/bin/1chserverctl" --socket "$inside/admin.sock" status >"$work/ctl-status.log" 2>&1 ||
-  fail "1chserverctl status in $suite: $(cat "$work/ctl-status.log")"
-echo "1chserverctl status in $suite: $(grep -ci worker "$work/ctl-status.log") line(s) naming workers"
-echo PASS
+round_trip() {
+  local port metrics body status
+  port=$(free_port)
+  metrics=$(free_port)
+  in_root "$inside/pkg/usr/bin/1chserver" --config "$inside/pkg/etc/1chserver/1chserver.json" \
+    --listen "127.0.0.1:$port" --shm-prefix "$tag" --metrics-listen "127.0.0.1:$metrics" \
+    --admin-socket "$inside/admin.sock" --log-system none --no-worker-wait-ms 300 >"$work/service.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$metrics/health/live" && break
+    kill -0 "${pids[-1]}" 2>/dev/null || {
+      problem "the service exited in $suite: $(head -5 "$work/service.log")"
+      return
+    }
+    sleep 0.1
+  done
+  curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$metrics/health/live" || {
+    problem "the service in $suite does not answer /health/live within 10 s: $(head -5 "$work/service.log")"
+    return
+  }
+  echo "service in $suite: listening on $port"
+  in_root /usr/bin/env HSERVER_SHM_PREFIX="$tag" "$inside/1c-host-emulator" --addin "$inside/addin/$so" \
+    --port "$port" --handler echo --ready-file "$inside/host.ready" --wait-attach --run-seconds 60 \
+    >"$work/host.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    [[ -f $scratch/host.ready ]] && break
+    kill -0 "${pids[-1]}" 2>/dev/null || {
+      problem "the host emulator exited in $suite: $(head -5 "$work/host.log")"
+      return
+    }
+    sleep 0.1
+  done
+  [[ -f $scratch/host.ready ]] || {
+    problem "the add-in did not attach within 10 s: $(head -5 "$work/host.log")"
+    return
+  }
+  echo "host emulator in $suite: the packaged add-in attached"
+  body="привет from $suite $$"
+  status=$(curl -s -o "$work/answer.body" -w '%{http_code}' --max-time 10 --data-binary "$body" \
+    "http://127.0.0.1:$port/echo") || true
+  if [[ $status != 200 ]] || ! grep -qF "$body" "$work/answer.body"; then
+    problem "expected 200 and the echo from the add-in in $suite, got '$status': $(head -c 300 "$work/answer.body")"
+    return
+  fi
+  echo "HTTP POST from the host: 200, the body echoed by 1C code through the add-in in $suite"
+  if in_root "$inside/pkg/usr/bin/1chserverctl" --socket "$inside/admin.sock" status >"$work/ctl-status.log" 2>&1; then
+    echo "1chserverctl status in $suite: $(grep -ci worker "$work/ctl-status.log") line(s) naming workers"
+  else
+    problem "1chserverctl status in $suite: $(head -5 "$work/ctl-status.log")"
+  fi
+}
+echo "--- service and host emulator in $suite, request from the host"
+round_trip
+
+if ((${#failures[@]} > 0)); then
+  echo "FAIL: ${#failures[@]} check(s) failed in $suite (glibc $libc_version):"
+  printf '  %s\n' "${failures[@]}"
+  exit 1
+fi
+echo "PASS: all checks in $suite (glibc $libc_version)"
