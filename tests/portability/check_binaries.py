@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+import zlib
 
 GLIBC_LIBS = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "ld-linux-x86-64.so.2"}
 ADDIN_EXPORTS = {"GetClassObject", "DestroyObject", "GetClassNames", "SetPlatformCapabilities", "GetAttachType"}
@@ -95,7 +96,16 @@ class Binary:
         names = re.findall(r"^\s*\[\s*\d+\]\s+(\S+)", sections, re.M)
         self.debug_sections = [n for n in names if n.startswith((".debug_", ".zdebug_"))]
         self.has_symtab = ".symtab" in names
-        self.debuglink = ".gnu_debuglink" in names
+        self.debuglink = None  # (file name, CRC32) of the separate debug file, from .gnu_debuglink
+        if ".gnu_debuglink" in names:
+            with tempfile.TemporaryDirectory() as scratch:
+                dump = os.path.join(scratch, "debuglink")
+                run("objcopy", "--dump-section", f".gnu_debuglink={dump}", path, os.path.join(scratch, "copy"))
+                with open(dump, "rb") as f:
+                    data = f.read()
+            name = data.split(b"\0", 1)[0]
+            crc_at = (len(name) + 1 + 3) // 4 * 4
+            self.debuglink = (name.decode(), int.from_bytes(data[crc_at : crc_at + 4], "little"))
 
     def glibc_versions(self):
         return sorted(
@@ -104,6 +114,27 @@ class Binary:
 
     def symbols_of(self, version):
         return sorted({name for name, ver, defined, _, _ in self.symbols if ver == version and not defined})
+
+
+def file_crc(path):
+    with open(path, "rb") as f:
+        return zlib.crc32(f.read()) & 0xFFFFFFFF
+
+
+def find_debug_files(folders, skip, wanted):
+    """name -> paths of the files of those names under folders (not under skip, nor CMakeFiles)."""
+    found = {}
+    for folder in folders:
+        for directory, subdirs, files in os.walk(folder):
+            subdirs[:] = [d for d in subdirs if os.path.join(directory, d) != skip and d != "CMakeFiles"]
+            for name in files:
+                path = os.path.join(directory, name)
+                if name in wanted and os.path.isfile(path) and not os.path.islink(path):
+                    found.setdefault(name, []).append(path)
+    return found
+
+
+debug_files = {}
 
 
 def check_binary(binary, kind, shipped):
@@ -117,7 +148,7 @@ def check_binary(binary, kind, shipped):
     print(f"  version needs: {' '.join(binary.version_needs) or '(none)'}")
     print(
         f"  sections: debug {'yes' if binary.debug_sections else 'no'}, symtab {'yes' if binary.has_symtab else 'no'},"
-        f" debuglink {'yes' if binary.debuglink else 'no'}"
+        f" debuglink {binary.debuglink[0] if binary.debuglink else 'none'}"
     )
 
     runtime = []  # libstdc++/libgcc versions, reported as one problem
@@ -137,7 +168,8 @@ def check_binary(binary, kind, shipped):
         )
     for library in binary.needed:
         if library not in rules["needed"]:
-            problems.append(f"NEEDED {library} is not allowed (allowed: {', '.join(sorted(rules['needed']))})")
+            problems.append(f"NEEDED {library} is not one of glibc's own libraries" + (
+                " or libsystemd.so.0" if "libsystemd.so.0" in rules["needed"] else ""))
 
     if rules["exports"] is not None:
         # Defined dynamic symbols, less the version-definition symbols a version script adds (ABS, named
@@ -161,6 +193,21 @@ def check_binary(binary, kind, shipped):
 
     if shipped and binary.debug_sections:
         problems.append(f"shipped with debug sections ({len(binary.debug_sections)}): not stripped")
+    if shipped:
+        # The debug info ships separately: the file .gnu_debuglink names, with the CRC it records.
+        if not binary.debuglink:
+            problems.append("no .gnu_debuglink: no separate debug file is tied to it")
+        else:
+            name, crc = binary.debuglink
+            found = debug_files.get(name, [])
+            matching = [f for f in found if file_crc(f) == crc]
+            if matching:
+                print(f"  debug file: {matching[0]} ({os.path.getsize(matching[0])} bytes, CRC matches)")
+            else:
+                problems.append(
+                    f"separate debug file {name} (CRC {crc:08x}) not found"
+                    + (f"; files of that name have another CRC: {', '.join(found)}" if found else "")
+                )
     for problem in problems:
         print(f"  FAIL: {problem}")
     if not problems:
@@ -268,7 +315,7 @@ def main():
     parser.add_argument("--debug-dir", help="where the separate debug files are (default: the build tree)")
     args = parser.parse_args()
 
-    for tool in ("readelf", "dpkg-deb") if args.cpack else ("readelf",):
+    for tool in ("readelf", "objcopy", "dpkg-deb") if args.cpack else ("readelf", "objcopy"):
         if not shutil.which(tool):
             print(f"SKIP: {tool} is not installed")
             return 77
@@ -292,8 +339,12 @@ def main():
         problems += deb_problems
         binaries += [(path, kind, label, True) for path, kind, label in deb_binaries]
 
-    for path, kind, label, shipped in binaries:
-        problems += check_binary(Binary(path, label), kind, shipped)
+    global debug_files
+    read = [(Binary(path, label), kind, shipped) for path, kind, label, shipped in binaries]
+    wanted = {binary.debuglink[0] for binary, _, _ in read if binary.debuglink}
+    debug_files = find_debug_files([args.debug_dir or args.build], os.path.realpath(work), wanted)
+    for binary, kind, shipped in read:
+        problems += check_binary(binary, kind, shipped)
 
     print()
     if problems:
