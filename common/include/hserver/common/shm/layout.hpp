@@ -4,7 +4,8 @@
 /// Rules: fixed-width fields only, no pointers, explicit alignment, so a 32-bit add-in (Windows x86 1C)
 /// and the 64-bit service map the same bytes the same way; every segment starts with a SegmentPrefix that
 /// never changes between layout versions, so a mismatch is always detected and reported, never misread.
-/// Only the service creates segments; add-ins open them.
+/// Only the service creates segments; add-ins open them. A struct with a 64-bit field is alignas(8): the
+/// i386 System V ABI (32-bit Linux 1C) aligns uint64_t to 4 inside structs, Windows x86 and x64 to 8.
 
 #include <atomic>
 #include <cstddef>
@@ -26,7 +27,7 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "the rings need l
 enum class SegmentKind : std::uint32_t { registry = 1, channel = 2 };
 
 /// @brief The first 32 bytes of every segment, identical in every layout version.
-struct SegmentPrefix {
+struct alignas(8) SegmentPrefix {
   std::uint64_t magic;
   std::uint32_t layout_version;
   std::uint32_t kind;                ///< SegmentKind
@@ -48,7 +49,7 @@ static_assert(sizeof(VersionMismatchReport) == 32);
 
 /// @brief Who a process is: pid plus an OS start stamp, so a reused pid is not mistaken for the original
 /// (Linux: start time in clock ticks since boot; Windows: creation FILETIME).
-struct ProcessStamp {
+struct alignas(8) ProcessStamp {
   std::uint32_t pid;
   std::uint32_t reserved;
   std::uint64_t start_time;
@@ -78,7 +79,7 @@ enum class RefusalReason : std::uint32_t {
 inline constexpr std::uint32_t kAttachPullMode = 1;
 
 /// @brief One attach slot of a route: 64 bytes.
-struct AttachSlot {
+struct alignas(8) AttachSlot {
   std::atomic<std::uint32_t> state;  ///< SlotState
   std::uint32_t generation;          ///< bumped by the service on each ready; part of the channel name
   ProcessStamp addin;                ///< written by the add-in while claiming
@@ -90,7 +91,7 @@ struct AttachSlot {
 static_assert(sizeof(AttachSlot) == 64);
 
 /// @brief One route as add-ins see it: how to find it (name, port) and its attach slots.
-struct RouteEntry {
+struct alignas(8) RouteEntry {
   char name[kRouteNameBytes];
   std::uint16_t port;
   std::uint8_t mode;  ///< hserver::RouteMode
@@ -148,7 +149,7 @@ struct alignas(kCacheLine) ChannelHeader {
 };
 
 /// @brief Every frame in a ring starts with this header; frames are padded to 8 bytes.
-struct FrameHeader {
+struct alignas(8) FrameHeader {
   std::uint32_t payload_bytes;
   std::uint16_t type;   ///< MessageType
   std::uint16_t flags;  ///< kFrameFirst / kFrameLast
