@@ -1,20 +1,34 @@
 #include "hserver/common/platform/process.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <sstream>
 #include <string>
 
 namespace hserver::platform {
 namespace {
 
+/// The kernel's /proc/<pid>/stat, opened relative to a /proc descriptor: a user-mode emulator (qemu-user,
+/// which runs the 32-bit add-in in tests/x86) answers the paths /proc/self/... and /proc/<own pid>/... itself,
+/// with a start time of its own making, and the service compares the add-in's stamp with the kernel's.
+std::string read_stat_line(std::uint32_t pid) {
+  const int proc = ::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (proc < 0) return {};
+  const int fd = ::openat(proc, (std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  ::close(proc);
+  if (fd < 0) return {};
+  std::string line;
+  char buffer[1024];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) line.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return line.substr(0, line.find('\n'));
+}
+
 /// Reads state and start time (field 22, clock ticks since boot) from /proc/<pid>/stat. The command name
 /// (field 2) may hold spaces and parentheses, so parse from the last ')'.
 bool read_stat(std::uint32_t pid, char& state, std::uint64_t& start_time) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!in || !std::getline(in, line)) return false;
+  const std::string line = read_stat_line(pid);
   const auto close = line.rfind(')');
   if (close == std::string::npos) return false;
   std::istringstream fields(line.substr(close + 1));
