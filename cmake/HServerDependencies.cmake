@@ -1,17 +1,21 @@
 # Third-party dependencies, found the same way for every target of the project:
 #   Boost::headers, fmt::fmt, spdlog::spdlog, CLI11::CLI11, Threads::Threads, and (tests) GTest::gtest,
 #   GTest::gtest_main; on Linux PkgConfig::HSERVER_LIBSYSTEMD when libsystemd-dev is installed.
-# Native builds (Linux, MSVC + vcpkg) use find_package. MinGW cross builds use the Debian host's
-# header-only libraries through imported INTERFACE targets of the same names, so the rest of the project
-# does not know which way it was built.
+# Native builds (Linux, MSVC + vcpkg) use find_package. Cross builds (MinGW; the i386 Linux build, whose
+# toolchain sets HSERVER_CROSS_HOST_HEADERS) use the Debian host's header-only libraries through imported
+# INTERFACE targets of the same names, so the rest of the project does not know which way it was built.
 include_guard(GLOBAL)
 
 find_package(Threads REQUIRED)
 
-if(NOT (CMAKE_CROSSCOMPILING AND MINGW))
+if(NOT (CMAKE_CROSSCOMPILING AND (MINGW OR HSERVER_CROSS_HOST_HEADERS)))
   find_package(Boost 1.81 REQUIRED CONFIG)
-  find_package(fmt REQUIRED)
-  find_package(spdlog REQUIRED)
+  if(HSERVER_PORTABLE_LINUX)
+    hserver_portable_header_only_logging()  # fmt::fmt, spdlog::spdlog header-only (cmake/HServerPortable.cmake)
+  else()
+    find_package(fmt REQUIRED)
+    find_package(spdlog REQUIRED)
+  endif()
   find_package(CLI11 REQUIRED)
   # libsystemd (Linux, optional): the service's journald log sink. Without it `log.system: journald` is
   # refused at start with a message saying so; syslog needs nothing.
@@ -31,7 +35,7 @@ if(NOT (CMAKE_CROSSCOMPILING AND MINGW))
   return()
 endif()
 
-# --- MinGW cross build --------------------------------------------------------------------------------
+# --- Cross build (MinGW, i386 Linux) ---------------------------------------------------------------------
 # The host's /usr/include must never be on the MinGW include path (glibc and Linux headers would be
 # picked up instead of the MinGW ones). A build-tree folder holds links to just the header-only
 # libraries' own folders, and that folder is what the imported targets expose.
@@ -59,7 +63,9 @@ add_library(Boost::headers INTERFACE IMPORTED GLOBAL)
 set_target_properties(Boost::headers PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${_hserver_dep_include}
   INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${_hserver_dep_include})
 # Winsock for Asio; mswsock for AcceptEx/ConnectEx; the header-only Boost parts never auto-link.
-target_link_libraries(Boost::headers INTERFACE ws2_32 mswsock)
+if(MINGW)
+  target_link_libraries(Boost::headers INTERFACE ws2_32 mswsock)
+endif()
 target_compile_definitions(Boost::headers INTERFACE BOOST_ALL_NO_LIB)
 
 add_library(fmt::fmt INTERFACE IMPORTED GLOBAL)

@@ -23,6 +23,9 @@ if [[ "${1:-}" != "--linux-only" ]]; then
   # Portability tests (tests/portability): readelf on the shipped binaries (python3), and an old Debian
   # root made with debootstrap to run them in
   packages+=(binutils python3 debootstrap)
+  # 32-bit code executed (tests/x86): the add-in and host emulator built with -m32 (libc6-i386 gives the
+  # i386 loader /lib/ld-linux.so.2) and run under qemu-user, since the kernel refuses 32-bit programs
+  packages+=(gcc-multilib g++-multilib libc6-i386 qemu-user)
 fi
 
 missing=()

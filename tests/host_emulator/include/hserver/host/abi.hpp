@@ -119,9 +119,13 @@ static_assert(offsetof(Variant, cb_elements) == 40);
 static_assert(offsetof(Variant, vt) == 44);
 static_assert(offsetof(Variant, wide) + offsetof(VariantWide, length) == sizeof(void*));
 #elif defined(__linux__) && defined(__i386__)
-static_assert(sizeof(Variant) == 52);
+// i386 System V: 8-byte members are 4-aligned inside structs, so no padding after the 44-byte struct tm.
+static_assert(sizeof(Variant) == 52 && alignof(Variant) == 4);
 static_assert(offsetof(Variant, cb_elements) == 44);
 static_assert(offsetof(Variant, vt) == 48);
+static_assert(offsetof(Variant, wide) + offsetof(VariantWide, length) == 4);
+static_assert(offsetof(Variant, bytes) + offsetof(VariantBytes, length) == 4);
+static_assert(sizeof(long) == 4);  // hresult, and the exports' return type, as 1C's own headers have them
 #endif
 
 // --- Vtable slots ------------------------------------------------------------------------------------
