@@ -137,6 +137,22 @@ void Channel::send(MessageType type, std::uint64_t id, std::vector<std::byte> pa
   if (!wrote || outbound_pending()) own_bell_.ring();
 }
 
+void Channel::set_max_message_bytes(std::uint64_t bytes) noexcept {
+  max_message_bytes_ = bytes;
+  if (side_ == Side::service) header_->max_response_bytes = bytes;
+}
+
+void Channel::detach_with(DetachReason reason) noexcept {
+  header_->service_detach_reason.store(static_cast<std::uint32_t>(reason), std::memory_order_release);
+  set_state(EndState::detached);
+}
+
+DetachReason Channel::peer_detach_reason() const noexcept {
+  const std::uint32_t reason = header_->service_detach_reason.load(std::memory_order_acquire);
+  return reason <= static_cast<std::uint32_t>(DetachReason::response_too_large) ? static_cast<DetachReason>(reason)
+                                                                                : DetachReason::unspecified;
+}
+
 bool Channel::outbound_pending() const {
   std::scoped_lock lock(producer_mutex_, queue_mutex_);
   return !queued_.empty() || !writing_.empty();
@@ -182,8 +198,9 @@ Expected<bool, ProtocolError> Channel::read_inbound(const std::function<void(Mes
     }
     auto& payload = assembling_->payload;
     if (payload.size() + frame.payload_bytes > max_message_bytes_) {
-      return Unexpected{ProtocolError{"message " + std::to_string(frame.message_id) + " exceeds " +
-                                      std::to_string(max_message_bytes_) + " bytes"}};
+      return Unexpected{ProtocolError{
+          "message " + std::to_string(frame.message_id) + " exceeds " + std::to_string(max_message_bytes_) + " bytes",
+          frame.message_id}};
     }
     const std::size_t old_size = payload.size();
     payload.resize(old_size + frame.payload_bytes);

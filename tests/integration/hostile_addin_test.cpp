@@ -36,6 +36,7 @@ using Clock = std::chrono::steady_clock;
 /// What the service must do with one input.
 enum class Expect {
   protocol_error,  ///< drop the channel at once: "left (protocol error, channel dropped: ...)"
+  too_large,       ///< an answer over the limit, told apart: "left (answer too large, channel dropped: ...)"
   silence,         ///< drop it after the liveness time: "left (no heartbeat for N ms)"
   kept,            ///< tolerate it (the tool then detaches: "left (detached)")
 };
@@ -44,6 +45,8 @@ const char* to_string(Expect e) {
   switch (e) {
     case Expect::protocol_error:
       return "protocol error, channel dropped";
+    case Expect::too_large:
+      return "answer too large, channel dropped";
     case Expect::silence:
       return "no heartbeat";
     case Expect::kept:
@@ -232,7 +235,7 @@ class HostileAddin : public ServiceFixture {
     // Every client got an answer, and the right one: 200 with its own text, or 502 for a request the
     // hostile add-in held (taken before it was dropped) or answered with garbage.
     std::map<int, int> statuses;
-    int worker_ended = 0, malformed = 0, wrong = 0;
+    int worker_ended = 0, malformed = 0, too_large = 0, wrong = 0;
     {
       std::lock_guard lock(replies_mutex_);
       for (const auto& r : replies_) {
@@ -244,12 +247,15 @@ class HostileAddin : public ServiceFixture {
           ++worker_ended;
         } else if (r.status == 502 && starts_with(r.body, "Error: the add-in sent a malformed answer")) {
           ++malformed;
+        } else if (r.status == 502 && starts_with(r.body, "Error: the 1C answer is larger than the service accepts")) {
+          ++too_large;  // the request whose over-limit answer got its channel dropped
         } else {
           ADD_FAILURE() << "client " << r.expected << ": " << r.status << " " << r.body << r.error;
         }
       }
     }
-    EXPECT_EQ(worker_ended, failed) << "each request the service failed when dropping the add-in reached its client";
+    EXPECT_EQ(worker_ended + too_large, failed)
+        << "each request the service failed when dropping the add-in reached its client";
     EXPECT_EQ(wrong, 0);
 
     // Afterwards the normal host serves as before.
@@ -275,9 +281,10 @@ class HostileAddin : public ServiceFixture {
     summary << "; requests the hostile add-in held: " << failed << " failed (502), " << requeued
             << " requeued; clients: " << (replies_.size()) << " requests,";
     for (const auto& [status, n] : statuses) summary << " " << status << ": " << n;
-    summary << " (502 worker ended " << worker_ended << ", 502 malformed answer " << malformed << ", wrong body "
-            << wrong << "); after: " << after_ok << "/50 x 200; service RSS " << baseline_rss_ / 1024 << " -> max "
-            << max_rss_.load() / 1024 << " MiB; service up: " << (service_->running() ? "yes" : "NO");
+    summary << " (502 worker ended " << worker_ended << ", 502 malformed answer " << malformed << ", 502 too large "
+            << too_large << ", wrong body " << wrong << "); after: " << after_ok << "/50 x 200; service RSS "
+            << baseline_rss_ / 1024 << " -> max " << max_rss_.load() / 1024
+            << " MiB; service up: " << (service_->running() ? "yes" : "NO");
     std::cout << summary.str() << std::endl;
     RecordProperty("summary", summary.str());
   }
@@ -300,7 +307,11 @@ Expect always(Expect e, const std::string&) {
 TEST_F(HostileAddin, FramesOfWrongLength) {
   run_class(
       "frame-length",
-      [](const std::string& name) { return name == "zero-length-answer" ? Expect::kept : Expect::protocol_error; }, 3s,
+      [](const std::string& name) {
+        if (name == "zero-length-answer") return Expect::kept;
+        return name == "message-over-the-size-limit" ? Expect::too_large : Expect::protocol_error;
+      },
+      3s,
       256 * 1024);  // the over-limit message is assembled up to the limit (body_limit + 1 MiB) first
 }
 

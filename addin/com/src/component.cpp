@@ -234,14 +234,24 @@ HRESULT STDMETHODCALLTYPE Component::GetPropVal(long index, VARIANT* value) {
   return guarded([&] { return get_property(index, value); });
 }
 
-HRESULT STDMETHODCALLTYPE Component::SetPropVal(long index, VARIANT*) {
-  return guarded([&]() -> HRESULT {
-    if (!in_range(index, table().properties())) return DISP_E_MEMBERNOTFOUND;
-    const PropertyDef& property = table().properties()[static_cast<std::size_t>(index)];
-    report("Свойство " + to_utf8(property.russian) + " только для чтения / property " + to_utf8(property.english) +
-           " is read-only");
+HRESULT Component::set_property(long index, const VARIANT* value) {
+  if (value == nullptr) return E_POINTER;
+  if (!in_range(index, table().properties())) return DISP_E_MEMBERNOTFOUND;
+  auto read = from_variant(*value);
+  if (!read) {
+    report(read.error());
+    return E_INVALIDARG;
+  }
+  const auto written = table().set_property(static_cast<std::size_t>(index), core_, *read);
+  if (!written) {
+    report(written.error());
     return E_FAIL;
-  });
+  }
+  return S_OK;
+}
+
+HRESULT STDMETHODCALLTYPE Component::SetPropVal(long index, VARIANT* value) {
+  return guarded([&] { return set_property(index, value); });
 }
 
 HRESULT STDMETHODCALLTYPE Component::IsPropReadable(long index, BOOL* readable) {
@@ -250,9 +260,11 @@ HRESULT STDMETHODCALLTYPE Component::IsPropReadable(long index, BOOL* readable) 
   return S_OK;
 }
 
-HRESULT STDMETHODCALLTYPE Component::IsPropWritable(long, BOOL* writable) {
+HRESULT STDMETHODCALLTYPE Component::IsPropWritable(long index, BOOL* writable) {
   if (writable == nullptr) return E_POINTER;
-  *writable = FALSE;
+  *writable = in_range(index, table().properties()) && table().properties()[static_cast<std::size_t>(index)].writable()
+                  ? TRUE
+                  : FALSE;
   return S_OK;
 }
 
@@ -296,7 +308,9 @@ HRESULT STDMETHODCALLTYPE Component::GetParamDefValue(long method_index, long pa
     const MethodDef& method = table().methods()[static_cast<std::size_t>(method_index)];
     if (!in_range(param, method.params)) return E_INVALIDARG;
     const auto& default_value = method.params[static_cast<std::size_t>(param)].default_value;
-    // A required parameter has no default: VT_EMPTY, and the method table reports it if 1C passes it so.
+    // A required parameter has no default: S_OK with VT_EMPTY, as the original (a .NET add-in) answered for
+    // every parameter, none of which it made optional; 1C reports a missing one itself. An optional one
+    // always has a typed default (VT_BSTR "" and the like), never VT_EMPTY.
     if (!default_value) return S_OK;
     const auto written = to_variant(*default_value, *value);
     if (!written) {

@@ -45,14 +45,26 @@ HRESULT STDMETHODCALLTYPE Component::Invoke(DISPID id, REFIID, LCID, WORD flags,
                                             EXCEPINFO* exception, UINT* argument_error) {
   return guarded([&]() -> HRESULT {
     const MethodTable& methods = MethodTable::instance();
-    if (params != nullptr && params->cNamedArgs != 0) return DISP_E_NONAMEDARGS;
+    const bool put = (flags & (DISPATCH_PROPERTYPUT | DISPATCH_PROPERTYPUTREF)) != 0;
+    // A property put carries its value as the one named argument DISPID_PROPERTYPUT; nothing else is named.
+    const bool put_argument = put && params != nullptr && params->cNamedArgs == 1 &&
+                              params->rgdispidNamedArgs != nullptr &&
+                              params->rgdispidNamedArgs[0] == DISPID_PROPERTYPUT;
+    if (params != nullptr && params->cNamedArgs != 0 && !put_argument) return DISP_E_NONAMEDARGS;
     last_reported_.clear();
     HRESULT outcome = S_OK;
     if (id >= kPropertyDispIdBase) {
-      if ((flags & DISPATCH_PROPERTYGET) == 0) return DISP_E_MEMBERNOTFOUND;  // read-only
-      VARIANT ignored;
-      outcome = get_property(static_cast<long>(id - kPropertyDispIdBase), result != nullptr ? result : &ignored);
-      if (result == nullptr) VariantClear(&ignored);
+      const long index = static_cast<long>(id - kPropertyDispIdBase);
+      if (put) {
+        if (params == nullptr || params->cArgs != 1) return DISP_E_BADPARAMCOUNT;
+        outcome = set_property(index, &params->rgvarg[0]);
+      } else if ((flags & DISPATCH_PROPERTYGET) != 0) {
+        VARIANT ignored;
+        outcome = get_property(index, result != nullptr ? result : &ignored);
+        if (result == nullptr) VariantClear(&ignored);
+      } else {
+        return DISP_E_MEMBERNOTFOUND;
+      }
     } else {
       const long index = static_cast<long>(id) - 1;
       if (index < 0 || static_cast<std::size_t>(index) >= methods.methods().size()) return DISP_E_MEMBERNOTFOUND;

@@ -60,6 +60,15 @@ void ComEventSink::detach() noexcept {
   depth_.store(1);
 }
 
+void ComEventSink::withdraw_events() {
+  {
+    const std::lock_guard lock(mutex_);
+    queue_.clear();
+    if (window_ != nullptr) KillTimer(window_, kRetryTimer);
+  }
+  if (events_ != nullptr && GetCurrentThreadId() == sta_thread_) events_->CleanBuffer();
+}
+
 void ComEventSink::refresh_depth() noexcept {
   if (events_ == nullptr || GetCurrentThreadId() != sta_thread_) return;
   long depth = 1;

@@ -68,28 +68,12 @@ std::optional<std::uint64_t> to_unsigned(const Value& value) {
   return std::nullopt;
 }
 
-bool is_absent(const Value& value) {
-  if (std::holds_alternative<std::monostate>(value)) return true;
-  const auto* s = std::get_if<std::string>(&value);
-  return s != nullptr && s->empty();
-}
-
 Expected<std::uint16_t, Error> to_port(const Value& value, ArgName arg) {
   const auto n = to_unsigned(value);
   if (!n || *n < 1 || *n > 65535) {
     return Unexpected{arg_error(arg, "ожидался номер порта от 1 до 65535", "a port number from 1 to 65535 expected")};
   }
   return static_cast<std::uint16_t>(*n);
-}
-
-Expected<std::optional<std::uint64_t>, Error> to_optional_id(const Value& value, ArgName arg) {
-  if (is_absent(value)) return std::optional<std::uint64_t>{};
-  const auto n = to_unsigned(value);
-  if (!n) {
-    return Unexpected{arg_error(arg, "ожидался идентификатор запроса (целое число) или Неопределено",
-                                "a request id (an integer) or Undefined expected")};
-  }
-  return std::optional<std::uint64_t>{*n};
 }
 
 Expected<std::uint64_t, Error> to_id(const Value& value, ArgName arg) {
@@ -132,6 +116,13 @@ Expected<Value, Error> done(const Status<Error>& status) {
   return Value{};
 }
 
+/// The original's methods are functions returning the number 0, so existing code may use them in an
+/// expression (Результат = Компонента.Запустить(8080)).
+Expected<Value, Error> done_zero(const Status<Error>& status) {
+  if (!status) return Unexpected{status.error()};
+  return Value{std::int64_t{0}};
+}
+
 Error request_not_found(std::uint64_t id) {
   const std::string n = std::to_string(id);
   return "Запрос " + n + " не найден: он уже отвечен, отменён или ещё не получен / request " + n +
@@ -141,8 +132,10 @@ Error request_not_found(std::uint64_t id) {
 // ---------------------------------------------------------------------------------------------------
 // Property getters.
 
+// A string, as the original's (its Port was the port's text, "0" before Start): code that concatenates
+// it, compares it with a string or passes it to СтрДлина keeps working.
 Expected<Value, Error> get_port(const Core& core) {
-  return Value{static_cast<std::int64_t>(core.port())};
+  return Value{std::to_string(core.port())};
 }
 Expected<Value, Error> get_attached(const Core& core) {
   return Value{core.attached()};
@@ -159,6 +152,19 @@ Expected<Value, Error> get_last_error(const Core& core) {
 Expected<Value, Error> get_reconnecting(const Core& core) {
   return Value{core.reconnecting()};
 }
+Expected<Value, Error> get_waiting_mode(const Core& core) {
+  return Value{core.waiting_mode()};
+}
+Expected<Value, Error> get_log_events(const Core& core) {
+  return Value{core.log_events()};
+}
+Status<Error> set_log_events(Core& core, const Value& value) {
+  if (const auto* b = std::get_if<bool>(&value)) {
+    core.set_log_events(*b);
+    return {};
+  }
+  return Unexpected{Error("СобытияЖурнала: ожидалось Булево / LogEvents: a Boolean expected")};
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Method handlers. `args` always has exactly as many elements as the method has parameters.
@@ -166,7 +172,23 @@ Expected<Value, Error> get_reconnecting(const Core& core) {
 Expected<Value, Error> call_start(Core& core, std::span<const Value> args) {
   const auto port = to_port(args[0], {"Запустить: Порт", "Start: Port"});
   if (!port) return Unexpected{port.error()};
-  return done(core.start_on_port(*port));
+  return done_zero(core.start_on_port(*port));
+}
+
+Expected<Value, Error> call_attach_for_waiting(Core& core, std::span<const Value> args) {
+  const ArgName arg{"ПодключитьДляОжидания: ПортИлиМаршрут", "AttachForWaiting: PortOrRoute"};
+  // A number is a port, a string a route name: a route named "8080" is still reachable by name.
+  if (std::holds_alternative<std::int64_t>(args[0]) || std::holds_alternative<double>(args[0])) {
+    const auto port = to_port(args[0], arg);
+    if (!port) return Unexpected{port.error()};
+    return done(core.start_on_port(*port, AttachMode::waiting));
+  }
+  const auto name = to_text(args[0], arg);
+  if (!name || name->empty()) {
+    return Unexpected{arg_error(arg, "ожидался номер порта (Число) или имя маршрута (Строка)",
+                                "a port number or a route name (String) expected")};
+  }
+  return done(core.attach_route(*name, AttachMode::waiting));
 }
 
 Expected<Value, Error> call_attach_route(Core& core, std::span<const Value> args) {
@@ -179,13 +201,17 @@ Expected<Value, Error> call_attach_route(Core& core, std::span<const Value> args
 
 Expected<Value, Error> call_stop(Core& core, std::span<const Value>) {
   core.stop();
-  return Value{};
+  return Value{std::int64_t{0}};
 }
 
 Expected<Value, Error> call_return_result(Core& core, std::span<const Value> args) {
-  const auto id = to_optional_id(args[1], {"ВернутьРезультат: ИдЗапроса", "ReturnResult: RequestId"});
+  return done_zero(core.return_result(to_body(args[0]), std::nullopt));
+}
+
+Expected<Value, Error> call_return_result_for(Core& core, std::span<const Value> args) {
+  const auto id = to_id(args[0], {"ВернутьРезультатЗапроса: ИдЗапроса", "ReturnResultFor: RequestId"});
   if (!id) return Unexpected{id.error()};
-  return done(core.return_result(to_body(args[0]), *id));
+  return done(core.return_result(to_body(args[1]), *id));
 }
 
 Expected<Value, Error> call_get_request(Core& core, std::span<const Value> args) {
@@ -334,33 +360,36 @@ const MethodTable& MethodTable::instance() {
 
 MethodTable::MethodTable() {
   properties_ = {
-      {u"Port", u"Порт", &get_port},
-      {u"Attached", u"Подключен", &get_attached},
-      {u"Route", u"Маршрут", &get_route},
-      {u"Version", u"Версия", &get_version},
-      {u"LastError", u"ПоследняяОшибка", &get_last_error},
-      {u"Reconnecting", u"Переподключается", &get_reconnecting},
+      {u"Port", u"Порт", &get_port, nullptr},
+      {u"Attached", u"Подключен", &get_attached, nullptr},
+      {u"Route", u"Маршрут", &get_route, nullptr},
+      {u"Version", u"Версия", &get_version, nullptr},
+      {u"LastError", u"ПоследняяОшибка", &get_last_error, nullptr},
+      {u"Reconnecting", u"Переподключается", &get_reconnecting, nullptr},
+      {u"WaitingMode", u"РежимОжидания", &get_waiting_mode, nullptr},
+      {u"LogEvents", u"СобытияЖурнала", &get_log_events, &set_log_events},
   };
 
   const ParamDef request_id{u"RequestId", u"ИдЗапроса", std::nullopt};
-  const ParamDef optional_request_id{u"RequestId", u"ИдЗапроса", Value{}};
+  const ParamDef text{u"Text", u"Текст", std::nullopt};
+  // Typed defaults (a string of length 0), never Неопределено: some hosts treat an empty default as
+  // "no default" and refuse a call that leaves the parameter out.
+  const Value empty_text{std::string{}};
   methods_ = {
-      {u"Start", u"Запустить", {{u"Port", u"Порт", std::nullopt}}, false, &call_start},
+      // The original's three methods keep its shape: one parameter each but Остановить, and a return value.
+      {u"Start", u"Запустить", {{u"Port", u"Порт", std::nullopt}}, true, &call_start},
       {u"AttachRoute", u"ПодключитьМаршрут", {{u"Name", u"Имя", std::nullopt}}, false, &call_attach_route},
-      {u"Stop", u"Остановить", {}, false, &call_stop},
-      {u"ReturnResult",
-       u"ВернутьРезультат",
-       {{u"Text", u"Текст", std::nullopt}, optional_request_id},
-       false,
-       &call_return_result},
+      {u"Stop", u"Остановить", {}, true, &call_stop},
+      {u"ReturnResult", u"ВернутьРезультат", {text}, true, &call_return_result},
+      {u"ReturnResultFor", u"ВернутьРезультатЗапроса", {request_id, text}, false, &call_return_result_for},
       {u"GetRequest", u"ПолучитьЗапрос", {request_id}, true, &call_get_request},
       {u"GetRequestBody", u"ПолучитьТелоЗапроса", {request_id}, true, &call_get_request_body},
       {u"SendResponse",
        u"ОтправитьОтвет",
        {request_id,
         {u"StatusCode", u"КодСостояния", std::nullopt},
-        {u"Headers", u"Заголовки", Value{}},
-        {u"Body", u"Тело", Value{}}},
+        {u"Headers", u"Заголовки", empty_text},
+        {u"Body", u"Тело", empty_text}},
        false,
        &call_send_response},
       {u"WaitRequest",
@@ -368,6 +397,11 @@ MethodTable::MethodTable() {
        {{u"TimeoutSeconds", u"ТаймаутСекунд", std::nullopt}},
        true,
        &call_wait_request},
+      {u"AttachForWaiting",
+       u"ПодключитьДляОжидания",
+       {{u"PortOrRoute", u"ПортИлиМаршрут", std::nullopt}},
+       false,
+       &call_attach_for_waiting},
   };
 }
 
@@ -391,6 +425,23 @@ Expected<Value, Error> MethodTable::get_property(std::size_t index, const Core& 
         Error("Нет свойства с номером " + std::to_string(index) + " / no property number " + std::to_string(index))};
   }
   return properties_[index].get(core);
+}
+
+Status<Error> MethodTable::set_property(std::size_t index, Core& core, const Value& value) const {
+  if (index >= properties_.size()) {
+    return Unexpected{
+        Error("Нет свойства с номером " + std::to_string(index) + " / no property number " + std::to_string(index))};
+  }
+  const PropertyDef& property = properties_[index];
+  if (property.set == nullptr) {
+    auto utf8 = [](std::u16string_view name) {
+      auto text = utf16_to_utf8(name);
+      return text ? std::move(*text) : std::string("?");
+    };
+    return Unexpected{Error("Свойство " + utf8(property.russian) + " только для чтения / property " +
+                            utf8(property.english) + " is read-only")};
+  }
+  return property.set(core, value);
 }
 
 Expected<Value, Error> MethodTable::call(std::size_t index, Core& core, std::span<const Value> args) const {

@@ -53,6 +53,11 @@ bool NativeEventSink::raise_event(const std::string& source, const std::string& 
   return connection_->ExternalEvent(wsource.data(), wevent.data(), wdata.data());
 }
 
+void NativeEventSink::withdraw_events() {
+  const std::lock_guard lock(mutex_);
+  if (connection_ != nullptr) connection_->CleanEventBuffer();
+}
+
 long NativeEventSink::event_buffer_depth() {
   const std::lock_guard lock(mutex_);
   if (connection_ == nullptr) return 1;
@@ -183,14 +188,20 @@ bool ADDIN_API Component::GetPropVal(const long lPropNum, tVariant* pvarPropVal)
   });
 }
 
-bool ADDIN_API Component::SetPropVal(const long lPropNum, tVariant*) {
+bool ADDIN_API Component::SetPropVal(const long lPropNum, tVariant* varPropVal) {
   return guarded(false, [&] {
-    if (in_range(lPropNum, table().properties())) {
-      const PropertyDef& property = table().properties()[static_cast<std::size_t>(lPropNum)];
-      report("Свойство " + to_utf8(property.russian) + " только для чтения / property " + to_utf8(property.english) +
-             " is read-only");
+    if (varPropVal == nullptr || !in_range(lPropNum, table().properties())) return false;
+    auto value = from_variant(*varPropVal);
+    if (!value) {
+      report(value.error());
+      return false;
     }
-    return false;
+    const auto written = table().set_property(static_cast<std::size_t>(lPropNum), core_, *value);
+    if (!written) {
+      report(written.error());
+      return false;
+    }
+    return true;
   });
 }
 
@@ -198,8 +209,9 @@ bool ADDIN_API Component::IsPropReadable(const long lPropNum) {
   return in_range(lPropNum, table().properties());
 }
 
-bool ADDIN_API Component::IsPropWritable(const long) {
-  return false;
+bool ADDIN_API Component::IsPropWritable(const long lPropNum) {
+  return in_range(lPropNum, table().properties()) &&
+         table().properties()[static_cast<std::size_t>(lPropNum)].writable();
 }
 
 long ADDIN_API Component::GetNMethods() {
@@ -232,7 +244,9 @@ bool ADDIN_API Component::GetParamDefValue(const long lMethodNum, const long lPa
     const MethodDef& method = table().methods()[static_cast<std::size_t>(lMethodNum)];
     if (!in_range(lParamNum, method.params)) return false;
     const auto& default_value = method.params[static_cast<std::size_t>(lParamNum)].default_value;
-    if (!default_value) return false;  // a required parameter: 1C reports the missing argument itself
+    // A required parameter: false, and 1C reports the missing argument itself. An optional one always has a
+    // typed default (never VTYPE_EMPTY, which strict hosts read as "no default").
+    if (!default_value) return false;
     const auto written = to_variant(*default_value, *pvarParamDefValue, memory_);
     if (!written) {
       report(written.error());

@@ -13,6 +13,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -29,9 +30,10 @@ namespace net = boost::asio;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kTick = 250ms;                      // heartbeat period; longest sleep of an idle thread
-constexpr std::size_t kReleasedRemembered = 1024;  // per worker: ids whose late answer is still expected
-constexpr auto kMismatchLogEvery = 1s;             // refusals of other layout versions: at most one line a second
+constexpr auto kTick = 250ms;                          // heartbeat period; longest sleep of an idle thread
+constexpr std::size_t kReleasedRemembered = 1024;      // per worker: ids whose late answer is still expected
+constexpr auto kMismatchLogEvery = 1s;                 // refusals of other layout versions: at most one line a second
+constexpr std::uint64_t kResponseOverhead = 1u << 20;  // beyond body_limit: an answer's status line and headers
 
 ResponseEnvelope error_response(std::uint64_t id, std::uint16_t status, const std::string& why) {
   ResponseEnvelope r;
@@ -151,7 +153,7 @@ class Dispatcher::Impl {
     }
     for (auto& w : all) {
       w->stop.store(true);
-      w->channel.set_state(shm::EndState::detached);  // add-ins notice at once and report it to 1C
+      w->channel.detach_with(shm::DetachReason::service_stopping);  // add-ins notice at once and tell 1C why
       w->channel.wake();
     }
     for (auto& w : all) {
@@ -520,7 +522,9 @@ class Dispatcher::Impl {
       registry_->answer(r, s, shm::SlotState::refused, shm::RefusalReason::channel_failed);
       return;
     }
-    channel->set_max_message_bytes(config_.http.body_limit + (1u << 20));
+    // An answer may be as large as a request body the route accepts, plus room for the status and headers.
+    // Published in the channel header too: the add-in refuses a larger answer where 1C gives it.
+    channel->set_max_message_bytes(routes_[r].config.http.body_limit + kResponseOverhead);
     auto worker = std::make_shared<Worker>(r, s, std::move(*channel));
     {
       std::lock_guard lock(mutex_);
@@ -531,6 +535,11 @@ class Dispatcher::Impl {
     worker->thread = std::thread([this, worker] { run_worker(worker); });
     std::lock_guard lock(mutex_);
     dispatch_locked(r);
+  }
+
+  /// The largest answer message the service accepts from an add-in of this route.
+  std::uint64_t max_response_bytes(std::size_t route) const {
+    return routes_[route].config.http.body_limit + kResponseOverhead;
   }
 
   /// The worker (attached, or gone and not reaped yet) on a slot, if any.
@@ -582,15 +591,32 @@ class Dispatcher::Impl {
     std::uint64_t peer_beat_changed = shm::monotonic_ms();
     const auto on_message = [this, &w](shm::Message&& m) { on_worker_message(*w, std::move(m)); };
     std::string gone;
+    std::optional<std::uint64_t> oversized;  // the request whose answer was larger than the limit
+    // The service lets the add-in go: it is told why (the add-in names the cause to 1C), at once.
+    const auto dismiss = [&](shm::DetachReason reason, std::string why) {
+      gone = std::move(why);
+      w->channel.detach_with(reason);
+    };
     while (!w->stop.load()) {
       const std::uint32_t seen = w->channel.bell_sequence();
       auto progress = w->channel.pump(on_message);
+      if (!progress && progress.error().oversized_message) {
+        // Told apart from a broken channel: the frames were sound, the answer too large. An add-in of this
+        // layout refuses such an answer itself (max_response_bytes), so one that arrives comes from a broken
+        // add-in: its channel is dropped all the same, and that request gets a 502 naming the size.
+        oversized = progress.error().oversized_message;
+        dismiss(shm::DetachReason::response_too_large, "answer too large, channel dropped: the answer to request " +
+                                                           std::to_string(*oversized) + " is larger than the " +
+                                                           std::to_string(max_response_bytes(w->route)) +
+                                                           " bytes the service accepts (http.body_limit + 1 MiB)");
+        break;
+      }
       if (!progress) {
-        gone = "protocol error, channel dropped: " + progress.error().what;
+        dismiss(shm::DetachReason::protocol_error, "protocol error, channel dropped: " + progress.error().what);
         break;
       }
       if (!w->violation.empty()) {
-        gone = "protocol error, channel dropped: " + w->violation;
+        dismiss(shm::DetachReason::protocol_error, "protocol error, channel dropped: " + w->violation);
         break;
       }
       const std::uint64_t now = shm::monotonic_ms();
@@ -611,7 +637,7 @@ class Dispatcher::Impl {
         gone = "process ended";
       } else if (const auto silence = static_cast<std::uint64_t>(config_.worker_liveness.count());
                  now - peer_beat_changed > silence) {
-        gone = "no heartbeat for " + std::to_string(silence) + " ms";
+        dismiss(shm::DetachReason::no_heartbeat, "no heartbeat for " + std::to_string(silence) + " ms");
       }
       if (!gone.empty()) {
         (void)w->channel.pump(on_message);  // answers it wrote before going still count
@@ -619,7 +645,7 @@ class Dispatcher::Impl {
       }
       if (!*progress) w->channel.wait(seen, kTick);
     }
-    if (!gone.empty()) drop_worker(w, gone);
+    if (!gone.empty()) drop_worker(w, gone, oversized);
     w->finished.store(true);
     if (!stop_.load()) registry_->attach_bell().ring();  // let the supervisor reap it now
   }
@@ -680,7 +706,7 @@ class Dispatcher::Impl {
 
   /// A worker left (Stop, crash, protocol error): what 1C had gets an error, what it never saw goes back
   /// to the front of the queue for another worker.
-  void drop_worker(const WorkerPtr& w, const std::string& why) {
+  void drop_worker(const WorkerPtr& w, const std::string& why, std::optional<std::uint64_t> oversized = {}) {
     Finished finished;
     std::size_t requeued = 0;
     {
@@ -689,7 +715,13 @@ class Dispatcher::Impl {
       std::erase(route.workers, w);
       for (auto it = w->in_hand.rbegin(); it != w->in_hand.rend(); ++it) {
         PendingPtr p = it->second;
-        if (p->taken) {
+        if (oversized && it->first == *oversized) {
+          finish_locked(p,
+                        error_response(it->first, 502,
+                                       "the 1C answer is larger than the service accepts (more than " +
+                                           std::to_string(max_response_bytes(w->route)) + " bytes)"),
+                        finished);
+        } else if (p->taken) {
           finish_locked(p,
                         error_response(it->first, 502, "the 1C worker ended while handling the request (" + why + ")"),
                         finished);

@@ -1,6 +1,7 @@
 #include "hserver/comhost/addin.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 namespace hserver::comhost {
 namespace {
@@ -132,7 +133,47 @@ void Addin::check_surface() {
     if (text.empty() || expect_prop(text, true) != i) violations_.add("GetPropName(" + std::to_string(i) + ")");
     BOOL writable = TRUE;
     extender_->IsPropWritable(i, &writable);
-    if (writable) violations_.add("property " + text + " claims to be writable");
+    // СобытияЖурнала (the original's Log events, off by default) is the one writable property.
+    if ((writable != FALSE) != (text == "СобытияЖурнала")) {
+      violations_.add("property " + text + (writable ? " claims to be writable" : " is not writable"));
+    }
+  }
+
+  // The original's three methods keep its shape: functions (HasRetVal), 1, 0 and 1 parameters.
+  for (const auto& [name, params] :
+       {std::pair<std::string, long>{"Запустить", 1}, {"Остановить", 0}, {"ВернутьРезультат", 1}}) {
+    const long index = expect_method(name, true);
+    long count = -1;
+    BOOL returns = FALSE;
+    extender_->GetNParams(index, &count);
+    extender_->HasRetVal(index, &returns);
+    if (count != params || !returns) {
+      violations_.add(name + ": " + std::to_string(count) + " parameter(s), HasRetVal " + std::to_string(returns) +
+                      " (the original: " + std::to_string(params) + ", TRUE)");
+    }
+  }
+  // Every default is typed: S_OK with VT_EMPTY only for a required parameter (as the original answered).
+  for (long m = 0; m < methods; ++m) {
+    long count = 0;
+    extender_->GetNParams(m, &count);
+    for (long p = 0; p < count; ++p) {
+      VARIANT def;
+      VariantInit(&def);
+      const HRESULT hr = extender_->GetParamDefValue(m, p, &def);
+      if (FAILED(hr)) violations_.add("GetParamDefValue(" + std::to_string(m) + ", " + std::to_string(p) + ") failed");
+      VariantClear(&def);
+    }
+  }
+  const long send = expect_method("ОтправитьОтвет", true);
+  for (long p = 2; p <= 3; ++p) {
+    VARIANT def;
+    VariantInit(&def);
+    extender_->GetParamDefValue(send, p, &def);
+    if (def.vt != VT_BSTR || SysStringLen(def.bstrVal) != 0) {
+      violations_.add("ОтправитьОтвет parameter " + std::to_string(p + 1) + ": default of vt " +
+                      std::to_string(def.vt) + ", not an empty VT_BSTR");
+    }
+    VariantClear(&def);
   }
 
   // Errors: a read-only property and a bad argument must fail with an AddError carrying a message.

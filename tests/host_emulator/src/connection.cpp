@@ -137,6 +137,11 @@ std::size_t Connection::queued_events() const {
   return queue_.size();
 }
 
+std::size_t Connection::accepted_events() const {
+  const std::lock_guard lock(mutex_);
+  return accepted_;
+}
+
 std::size_t Connection::delivered_events() const {
   const std::lock_guard lock(mutex_);
   return delivered_;
@@ -224,6 +229,7 @@ bool Connection::external_event(const abi::WChar* source, const abi::WChar* even
       return false;
     }
     queue_.push_back(ExternalEvent{*source8, *event8, *data8});
+    ++accepted_;
   }
   event_ready_.notify_one();
   return true;

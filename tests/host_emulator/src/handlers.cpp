@@ -8,6 +8,7 @@
 #include <limits>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include <boost/json.hpp>
 // The host's one translation unit that compiles Boost.JSON (header-only mode needs exactly one).
@@ -19,6 +20,7 @@ namespace {
 constexpr std::string_view kSource = "1CHServer";
 constexpr std::string_view kLegacyEvent = "Execute";
 constexpr std::string_view kHttpEvent = "Request";
+constexpr std::string_view kLogEvent = "Log";
 
 void complain(std::string_view what, const CallResult& result) {
   std::cerr << "1c-host-emulator: " << what << " failed: " << result.error_text() << std::endl;
@@ -70,12 +72,12 @@ class AnsweringHandler : public Handler {
       std::cerr << "1c-host-emulator: ignoring an event from " << event.source << std::endl;
       return false;
     }
-    if (event.name == kLegacyEvent) {
-      // The original protocol: ВернутьРезультат(Результат) answers the oldest request.
-      const CallResult result = session.call(u"ВернутьРезультат", {Value{legacy_answer(event.data)}});
-      if (!result.ok()) complain("ВернутьРезультат", result);
-      return result.ok();
+    if (event.name == kLogEvent) {
+      // The original's journal (СобытияЖурнала = Истина): code written for it shows the text.
+      std::cerr << "1c-host-emulator: Log: " << event.data << std::endl;
+      return false;
     }
+    if (event.name == kLegacyEvent) return answer_legacy_event(session, legacy_answer(event.data));
     if (event.name == kHttpEvent) {
       // 1C code passes Данные (the id as text) straight to ПолучитьЗапрос, then works with Число(Данные).
       const CallResult request = session.call(u"ПолучитьЗапрос", {Value{event.data}});
@@ -103,14 +105,21 @@ class AnsweringHandler : public Handler {
     const boost::json::object json = parse(request.value);
     if (json_string(json, "mode") == "legacy") {
       const CallResult result =
-          session.call(u"ReturnResult", {Value{legacy_answer(json_string(json, "body"))}, request_id});
-      if (!result.ok()) complain("ReturnResult", result);
+          session.call(u"ReturnResultFor", {request_id, Value{legacy_answer(json_string(json, "body"))}});
+      if (!result.ok()) complain("ReturnResultFor", result);
       return result.ok();
     }
     return answer_http(session, request_id, json);
   }
 
  protected:
+  /// The original protocol: ВернутьРезультат(Результат) answers the oldest request.
+  virtual bool answer_legacy_event(Session& session, const std::string& answer) {
+    const CallResult result = session.call(u"ВернутьРезультат", {Value{answer}});
+    if (!result.ok()) complain("ВернутьРезультат", result);
+    return result.ok();
+  }
+
   virtual std::string legacy_answer(const std::string& code) = 0;
   virtual bool answer_http(Session& session, const Value& id, const boost::json::object& request) = 0;
 
@@ -139,7 +148,7 @@ class AnsweringHandler : public Handler {
   }
 };
 
-class EchoHandler final : public AnsweringHandler {
+class EchoHandler : public AnsweringHandler {
  protected:
   std::string legacy_answer(const std::string& code) override { return code; }
 
@@ -155,6 +164,59 @@ class EchoHandler final : public AnsweringHandler {
     headers["Content-Type"] = content_type;
     headers["X-Echo-Method"] = json_string(request, "method");
     return send(session, id, 200, headers, body.value);
+  }
+};
+
+// Code written for the original add-in: ВернутьРезультат with its one argument, used by turns inside an
+// expression (Ответ = Компонента.ВернутьРезультат(Текст): CallAsFunc, which must give the number 0, as the
+// original did) and as a statement (CallAsProc). Answers as echo; a broken contract is answered "Error: ...".
+class CompatHandler final : public EchoHandler {
+ protected:
+  bool answer_legacy_event(Session& session, const std::string& answer) override {
+    const long index = session.object().find_method(u"ВернутьРезультат");
+    const bool as_expression = (turn_++ % 2) == 0;
+    if (index < 0 || session.object().get_n_params(index) != 1 || !session.object().has_ret_val(index)) {
+      std::cerr << "1c-host-emulator: compat: ВернутьРезультат is not the original's function of one parameter"
+                << std::endl;
+      return false;
+    }
+    const std::vector<Value> args{Value{answer}};
+    const CallResult result =
+        as_expression ? session.object().call_as_func(index, args) : session.object().call_as_proc(index, args);
+    if (!result.ok()) {
+      complain(as_expression ? "Ответ = ВернутьРезультат(...)" : "ВернутьРезультат(...)", result);
+      return false;
+    }
+    if (as_expression && result.value != Value{std::int32_t{0}}) {
+      std::cerr << "1c-host-emulator: compat: ВернутьРезультат returned " << describe(result.value)
+                << ", the original returned I4 0" << std::endl;
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  unsigned turn_ = 0;
+};
+
+// Answers of a size the request names: legacy code "<N>" -> ВернутьРезультат(N x 'x'); http path
+// "/bytes/<N>" -> ОтправитьОтвет(Ид, 200, "", N bytes). For the answer-size limit.
+class SizedHandler final : public AnsweringHandler {
+ protected:
+  std::string legacy_answer(const std::string& code) override { return std::string(size_of(code), 'x'); }
+
+  bool answer_http(Session& session, const Value& id, const boost::json::object& request) override {
+    const std::string path = json_string(request, "path");
+    const std::string prefix = "/bytes/";
+    const std::size_t n = path.rfind(prefix, 0) == 0 ? size_of(path.substr(prefix.size())) : 0;
+    return send(session, id, 200, boost::json::object{}, Value{std::string(n, 'x')});
+  }
+
+ private:
+  static std::size_t size_of(const std::string& text) {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    return ec == std::errc{} && end == text.data() + text.size() ? n : 0;
   }
 };
 
@@ -228,11 +290,14 @@ class CrashHandler final : public Handler {
 std::unique_ptr<Handler> make_handler(std::string_view kind, std::map<std::string, std::string> canned_answers,
                                       std::chrono::milliseconds slow_delay) {
   if (kind == "echo") return std::make_unique<EchoHandler>();
+  if (kind == "compat") return std::make_unique<CompatHandler>();
+  if (kind == "sized") return std::make_unique<SizedHandler>();
   if (kind == "slow") return std::make_unique<SlowHandler>(slow_delay);
   if (kind == "canned") return std::make_unique<CannedHandler>(std::move(canned_answers));
   if (kind == "stall") return std::make_unique<StallHandler>();
   if (kind == "crash") return std::make_unique<CrashHandler>();
-  throw std::invalid_argument("unknown handler " + std::string(kind) + " (echo, canned, stall, crash, slow)");
+  throw std::invalid_argument("unknown handler " + std::string(kind) +
+                              " (echo, compat, sized, canned, stall, crash, slow)");
 }
 
 std::map<std::string, std::string> load_canned_answers(const std::string& path) {

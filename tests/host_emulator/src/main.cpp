@@ -95,6 +95,10 @@ int main(int argc, char** argv) {
   double run_seconds = 0;
   std::string ready_file;
   bool pull = false;
+  bool attach_for_waiting = false;
+  bool accept_events = false;
+  long pull_after_ms = 0;
+  bool log_events = false;
   bool wait_attach = false;
   long slow_ms = 3000;
   bool report_rss = false;
@@ -103,8 +107,8 @@ int main(int argc, char** argv) {
   auto* port_option = app.add_option("--port", port, "Attach with Запустить(Порт)")->check(CLI::Range(1, 65535));
   auto* route_option = app.add_option("--route", route, "Attach with ПодключитьМаршрут(Имя)");
   port_option->excludes(route_option);
-  app.add_option("--handler", handler_kind, "What the 1C code does: echo, canned, stall, crash, slow")
-      ->check(CLI::IsMember({"echo", "canned", "stall", "crash", "slow"}))
+  app.add_option("--handler", handler_kind, "What the 1C code does: echo, compat, sized, canned, stall, crash, slow")
+      ->check(CLI::IsMember({"echo", "compat", "sized", "canned", "stall", "crash", "slow"}))
       ->capture_default_str();
   app.add_option("--canned-file", canned_file, "code<TAB>answer lines for --handler canned");
   app.add_option("--slow-ms", slow_ms, "--handler slow: answer as echo after this many milliseconds")
@@ -116,10 +120,19 @@ int main(int argc, char** argv) {
   app.add_option("--run-seconds", run_seconds, "Exit after this many seconds (0: until SIGTERM/SIGINT)");
   app.add_option("--ready-file", ready_file, "Written once attached");
   app.add_flag("--pull", pull, "Pull mode: loop on ОжидатьЗапрос(1); no events (a server session)");
+  app.add_flag("--attach-for-waiting", attach_for_waiting,
+               "Attach with ПодключитьДляОжидания(Порт or Маршрут) («режим ожидания»); implies --pull");
+  app.add_flag("--accept-events", accept_events,
+               "With --pull: ExternalEvent is accepted into a buffer this host never reads (a third-party host)");
+  app.add_option("--pull-after-ms", pull_after_ms,
+                 "With --pull: wait this long after attaching before the first "
+                 "ОжидатьЗапрос (requests arrive in between)");
+  app.add_flag("--log-events", log_events, "Set СобытияЖурнала = Истина before attaching; print the Log events");
   app.add_flag("--wait-attach", wait_attach, "Retry attaching every 200 ms instead of exiting with code 3");
   app.add_flag("--report-rss", report_rss, "Print the RSS before loading the add-in and once attached (Linux)");
   try {
     app.parse(argc, argv);
+    if (attach_for_waiting) pull = true;
     if (port == 0 && route.empty()) throw CLI::RequiredError("--port or --route");
     if (handler_kind == "canned" && canned_file.empty()) throw CLI::RequiredError("--canned-file");
   } catch (const CLI::ParseError& e) {
@@ -149,19 +162,25 @@ int main(int argc, char** argv) {
   if (report_rss) std::cerr << "1c-host-emulator: rss_before_load_kib=" << resident_kib() << std::endl;
   std::unique_ptr<Session> session;
   try {
-    session = std::make_unique<Session>(
-        hserver::host::SessionOptions{.addin_path = addin_path, .buffer_depth = buffer_depth, .deliver_events = !pull});
+    session = std::make_unique<Session>(hserver::host::SessionOptions{
+        .addin_path = addin_path, .buffer_depth = buffer_depth, .deliver_events = !pull || accept_events});
   } catch (const std::exception& e) {
     std::cerr << "1c-host-emulator: " << e.what() << std::endl;
     return kExitUsage;
   }
 
   int exit_code = 0;
+  if (log_events) {
+    const CallResult set = session->set(u"СобытияЖурнала", Value{true});
+    if (!set.ok()) std::cerr << "1c-host-emulator: СобытияЖурнала = Истина failed: " << set.error_text() << std::endl;
+  }
   bool attached = false;
   std::string last_failure;  // --wait-attach repeats every 200 ms: print each distinct message once
   while (!should_stop()) {
-    const CallResult result = port != 0 ? session->call_proc(u"Запустить", {Value{std::int32_t{port}}})
-                                        : session->call_proc(u"ПодключитьМаршрут", {Value{route}});
+    const Value target = port != 0 ? Value{std::int32_t{port}} : Value{route};
+    const CallResult result = attach_for_waiting ? session->call_proc(u"ПодключитьДляОжидания", {target})
+                              : port != 0        ? session->call_proc(u"Запустить", {target})
+                                                 : session->call_proc(u"ПодключитьМаршрут", {target});
     if (result.ok()) {
       attached = true;
       break;
@@ -188,6 +207,11 @@ int main(int argc, char** argv) {
     }
 
     std::uint64_t answered = 0;
+    // A session whose code starts its ОжидатьЗапрос loop late: requests reach the add-in meanwhile.
+    if (pull && pull_after_ms > 0) {
+      const auto until = Clock::now() + std::chrono::milliseconds{pull_after_ms};
+      while (!should_stop() && Clock::now() < until) std::this_thread::sleep_for(10ms);
+    }
     while (!should_stop() && (max_requests == 0 || answered < max_requests)) {
       if (pull) {
         const CallResult next = session->call(u"ОжидатьЗапрос", {Value{std::int32_t{1}}});
@@ -206,9 +230,11 @@ int main(int argc, char** argv) {
 
     const CallResult stopped = session->call_proc(u"Остановить");
     if (!stopped.ok()) std::cerr << "1c-host-emulator: Остановить failed: " << stopped.error_text() << std::endl;
-    std::cerr << "1c-host-emulator: answered " << answered << ", events delivered "
+    std::cerr << "1c-host-emulator: answered " << answered << ", events raised "
+              << session->connection().accepted_events() << ", events delivered "
               << session->connection().delivered_events() << ", dropped (buffer full) "
-              << session->connection().dropped_events() << std::endl;
+              << session->connection().dropped_events() << ", left in the buffer "
+              << session->connection().queued_events() << std::endl;
   }
 
   session->close();

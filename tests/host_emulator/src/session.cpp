@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 #include <stdexcept>
+#include <variant>
 
 #include "hserver/host/text.hpp"
 
@@ -81,6 +82,13 @@ CallResult Session::invoke(std::u16string_view method, std::vector<Value> args, 
   if (static_cast<long>(args.size()) > count) return host_error("Слишком много фактических параметров");
   for (long i = static_cast<long>(args.size()); i < count; ++i) {
     auto default_value = object_->get_param_def_value(index, i);
+    // A strict host: an empty default (VTYPE_EMPTY/NULL) is no default, as third-party hosts (and, for COM,
+    // 1C's documentation) read it. An add-in that answers true with it breaks omitted arguments there.
+    if (default_value && std::holds_alternative<std::monostate>(*default_value)) {
+      violations_.add("GetParamDefValue(" + to_utf8_lossy(method) + ", " + std::to_string(i) +
+                      ") returned true with an empty value: a strict host reads that as no default");
+      return host_error("Недостаточно фактических параметров");
+    }
     if (!default_value) return host_error("Недостаточно фактических параметров");
     args.push_back(std::move(*default_value));
   }
@@ -99,6 +107,14 @@ CallResult Session::call(std::u16string_view method, std::vector<Value> args) {
 
 CallResult Session::call_proc(std::u16string_view method, std::vector<Value> args) {
   return invoke(method, std::move(args), false);
+}
+
+CallResult Session::set(std::u16string_view property, const Value& value) {
+  if (object_ == nullptr) return host_error("the object is destroyed");
+  const long index = object_->find_prop(property);
+  if (index < 0) return host_error("Поле объекта не обнаружено (" + to_utf8_lossy(property) + ")");
+  if (!object_->is_prop_writable(index)) return host_error("Поле объекта недоступно для записи");
+  return object_->set_prop_val(index, value);
 }
 
 CallResult Session::get(std::u16string_view property) {

@@ -70,6 +70,8 @@ TEST(MethodTable, FindsMethodsByEitherNameInAnyCase) {
   EXPECT_EQ(method(u"ПОЛУЧИТЬТЕЛОЗАПРОСА"), method(u"GetRequestBody"));
   EXPECT_EQ(method(u"ОтправитьОтвет"), method(u"sendRESPONSE"));
   EXPECT_EQ(method(u"ожидатьзапрос"), method(u"WaitRequest"));
+  EXPECT_EQ(method(u"ВернутьРезультатЗапроса"), method(u"returnresultfor"));
+  EXPECT_EQ(method(u"ПодключитьДляОжидания"), method(u"AttachForWaiting"));
   EXPECT_FALSE(table().find_method(u"Execute").has_value());
   EXPECT_FALSE(table().find_method(u"Порт").has_value());
 }
@@ -83,15 +85,18 @@ struct ExpectedMethod {
 };
 
 TEST(MethodTable, EveryMethodHasTheDocumentedShape) {
+  // The original's three keep its parameter counts and are functions (HasRetVal true).
   const ExpectedMethod expected[] = {
-      {u"Start", u"Запустить", 1, 1, false},
+      {u"Start", u"Запустить", 1, 1, true},
       {u"AttachRoute", u"ПодключитьМаршрут", 1, 1, false},
-      {u"Stop", u"Остановить", 0, 0, false},
-      {u"ReturnResult", u"ВернутьРезультат", 2, 1, false},
+      {u"Stop", u"Остановить", 0, 0, true},
+      {u"ReturnResult", u"ВернутьРезультат", 1, 1, true},
+      {u"ReturnResultFor", u"ВернутьРезультатЗапроса", 2, 2, false},
       {u"GetRequest", u"ПолучитьЗапрос", 1, 1, true},
       {u"GetRequestBody", u"ПолучитьТелоЗапроса", 1, 1, true},
       {u"SendResponse", u"ОтправитьОтвет", 4, 2, false},
       {u"WaitRequest", u"ОжидатьЗапрос", 1, 1, true},
+      {u"AttachForWaiting", u"ПодключитьДляОжидания", 1, 1, false},
   };
   ASSERT_EQ(table().methods().size(), std::size(expected));
   for (const auto& e : expected) {
@@ -102,21 +107,57 @@ TEST(MethodTable, EveryMethodHasTheDocumentedShape) {
     EXPECT_EQ(m.params.size(), e.params);
     EXPECT_EQ(m.has_return, e.has_return);
     std::size_t required = 0;
+    bool optional_seen = false;
     for (const auto& p : m.params) {
-      if (!p.default_value)
+      if (!p.default_value) {
         ++required;
-      else
-        EXPECT_EQ(*p.default_value, Value{}) << "optional parameters default to Неопределено";
+        EXPECT_FALSE(optional_seen) << "a required parameter after an optional one cannot be left out";
+        continue;
+      }
+      optional_seen = true;
+      // A typed default, never Неопределено: strict hosts read an empty default as "required".
+      EXPECT_FALSE(std::holds_alternative<std::monostate>(*p.default_value)) << "default of " << e.english.size();
+      EXPECT_EQ(*p.default_value, Value{std::string{}}) << "optional texts default to an empty string";
     }
     EXPECT_EQ(required, e.required);
   }
-  EXPECT_EQ(table().properties().size(), 6u);
+  EXPECT_EQ(table().properties().size(), 8u);
+}
+
+TEST(MethodTable, TheOriginalsMethodsReturnTheNumberZero) {
+  // Detached, Остановить is the one of the three that succeeds; it gives 0 as the original's did.
+  Core core(nullptr);
+  const auto stopped = table().call(method(u"Остановить"), core, {});
+  ASSERT_TRUE(stopped.has_value()) << stopped.error();
+  EXPECT_EQ(*stopped, Value{std::int64_t{0}});
+}
+
+TEST(MethodTable, OnlyLogEventsIsWritable) {
+  Core core(nullptr);
+  for (std::size_t i = 0; i < table().properties().size(); ++i) {
+    const PropertyDef& p = table().properties()[i];
+    EXPECT_EQ(p.writable(), p.english == u"LogEvents") << i;
+    if (!p.writable()) {
+      const auto refused = table().set_property(i, core, Value{true});
+      ASSERT_FALSE(refused.has_value());
+      EXPECT_NE(refused.error().find("только для чтения"), std::string::npos) << refused.error();
+    }
+  }
+  const std::size_t log = table().find_property(u"СобытияЖурнала").value();
+  EXPECT_EQ(*table().get_property(log, core), Value{false}) << "off by default";
+  ASSERT_TRUE(table().set_property(log, core, Value{true}).has_value());
+  EXPECT_EQ(*table().get_property(log, core), Value{true});
+  EXPECT_TRUE(core.log_events());
+  EXPECT_FALSE(table().set_property(log, core, Value{std::string("Истина")}).has_value()) << "only Булево";
+  ASSERT_TRUE(table().set_property(log, core, Value{false}).has_value());
+  EXPECT_FALSE(core.log_events());
 }
 
 TEST(MethodTable, DetachedPropertyValues) {
   Core core(nullptr);
   const auto index = [](std::u16string_view name) { return table().find_property(name).value(); };
-  EXPECT_EQ(*table().get_property(index(u"Порт"), core), Value{std::int64_t{0}});
+  EXPECT_EQ(*table().get_property(index(u"Порт"), core), Value{std::string("0")}) << "a string, as the original's";
+  EXPECT_EQ(*table().get_property(index(u"РежимОжидания"), core), Value{false});
   EXPECT_EQ(*table().get_property(index(u"Подключен"), core), Value{false});
   EXPECT_EQ(*table().get_property(index(u"Маршрут"), core), Value{std::string()});
   const auto version = table().get_property(index(u"Версия"), core);
@@ -168,11 +209,37 @@ TEST(MethodTable, ArgumentCountsAndDefaults) {
   EXPECT_FALSE(table().call(method(u"Stop"), core, too_many).has_value());
   EXPECT_TRUE(table().call(method(u"Stop"), core, {}).has_value());
 
-  // ReturnResult(Text) alone is complete (the id defaults to Неопределено); detached, the core refuses.
+  // ReturnResult(Text) is complete with its one argument; detached, the core refuses for want of a request.
   const Value text_only[] = {Value{std::string("answer")}};
   const auto returned = table().call(method(u"ReturnResult"), core, text_only);
   ASSERT_FALSE(returned.has_value());
   EXPECT_EQ(returned.error().find("Недостаточно"), std::string::npos) << returned.error();
+  const Value text_and_id[] = {Value{std::string("answer")}, Value{std::int64_t{5}}};
+  EXPECT_FALSE(table().call(method(u"ReturnResult"), core, text_and_id).has_value()) << "one parameter only";
+  // The answer to one request: both arguments required.
+  EXPECT_FALSE(table().call(method(u"ВернутьРезультатЗапроса"), core, text_only).has_value());
+  const Value id_and_text[] = {Value{std::int64_t{5}}, Value{std::string("answer")}};
+  const auto for_id = table().call(method(u"ВернутьРезультатЗапроса"), core, id_and_text);
+  ASSERT_FALSE(for_id.has_value());
+  EXPECT_NE(for_id.error().find("5"), std::string::npos) << for_id.error();
+  // ОтправитьОтвет(Ид, Код): headers and body from their typed defaults.
+  const Value id_and_status[] = {Value{std::int64_t{5}}, Value{std::int64_t{204}}};
+  const auto sent = table().call(method(u"SendResponse"), core, id_and_status);
+  ASSERT_FALSE(sent.has_value());
+  EXPECT_EQ(sent.error().find("Недостаточно"), std::string::npos) << sent.error();
+  EXPECT_EQ(sent.error().find("Заголовки"), std::string::npos) << sent.error();
+}
+
+TEST(MethodTable, AttachForWaitingTakesAPortOrARouteName) {
+  Core core(nullptr);
+  const Value empty[] = {Value{std::string{}}};
+  const auto no_name = table().call(method(u"ПодключитьДляОжидания"), core, empty);
+  ASSERT_FALSE(no_name.has_value());
+  EXPECT_NE(no_name.error().find("ПортИлиМаршрут"), std::string::npos) << no_name.error();
+  const Value bad_port[] = {Value{std::int64_t{0}}};
+  EXPECT_FALSE(table().call(method(u"ПодключитьДляОжидания"), core, bad_port).has_value());
+  const Value flag[] = {Value{true}};
+  EXPECT_FALSE(table().call(method(u"ПодключитьДляОжидания"), core, flag).has_value());
 }
 
 TEST(MethodTable, UnknownRequestIsAClearError) {

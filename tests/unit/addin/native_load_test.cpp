@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <regex>
 #include <string>
 
 #include "hserver/host/session.hpp"
@@ -49,8 +50,14 @@ struct Name {
 
 // Written from the product spec, not from the add-in's table, so a renamed entry fails here.
 constexpr Name kProperties[] = {
-    {u"Port", u"Порт"},      {u"Attached", u"Подключен"},        {u"Route", u"Маршрут"},
-    {u"Version", u"Версия"}, {u"LastError", u"ПоследняяОшибка"}, {u"Reconnecting", u"Переподключается"},
+    {u"Port", u"Порт"},
+    {u"Attached", u"Подключен"},
+    {u"Route", u"Маршрут"},
+    {u"Version", u"Версия"},
+    {u"LastError", u"ПоследняяОшибка"},
+    {u"Reconnecting", u"Переподключается"},
+    {u"WaitingMode", u"РежимОжидания"},
+    {u"LogEvents", u"СобытияЖурнала"},
 };
 
 struct MethodShape {
@@ -58,15 +65,18 @@ struct MethodShape {
   long params;
   bool has_return;
 };
+// The original's three (original-api.md): its parameter counts, and functions (HasRetVal true).
 constexpr MethodShape kMethods[] = {
-    {{u"Start", u"Запустить"}, 1, false},
+    {{u"Start", u"Запустить"}, 1, true},
     {{u"AttachRoute", u"ПодключитьМаршрут"}, 1, false},
-    {{u"Stop", u"Остановить"}, 0, false},
-    {{u"ReturnResult", u"ВернутьРезультат"}, 2, false},
+    {{u"Stop", u"Остановить"}, 0, true},
+    {{u"ReturnResult", u"ВернутьРезультат"}, 1, true},
+    {{u"ReturnResultFor", u"ВернутьРезультатЗапроса"}, 2, false},
     {{u"GetRequest", u"ПолучитьЗапрос"}, 1, true},
     {{u"GetRequestBody", u"ПолучитьТелоЗапроса"}, 1, true},
     {{u"SendResponse", u"ОтправитьОтвет"}, 4, false},
     {{u"WaitRequest", u"ОжидатьЗапрос"}, 1, true},
+    {{u"AttachForWaiting", u"ПодключитьДляОжидания"}, 1, false},
 };
 
 std::string violations_text(const Session& session) {
@@ -126,7 +136,7 @@ TEST_F(NativeAddin, EveryPropertyByBothNamesInOddCase) {
     EXPECT_EQ(s().object().get_prop_name(by_english, 0), std::u16string(p.english));
     EXPECT_EQ(s().object().get_prop_name(by_english, 1), std::u16string(p.russian));
     EXPECT_TRUE(s().object().is_prop_readable(by_english));
-    EXPECT_FALSE(s().object().is_prop_writable(by_english));
+    EXPECT_EQ(s().object().is_prop_writable(by_english), p.english == u"LogEvents") << to_utf8_lossy(p.english);
   }
   EXPECT_EQ(s().object().find_prop(u"НетТакого"), -1);
   EXPECT_EQ(s().object().get_prop_name(99, 0), std::nullopt);
@@ -147,22 +157,88 @@ TEST_F(NativeAddin, EveryMethodByBothNamesInOddCaseWithItsShape) {
   EXPECT_EQ(s().object().find_method(u"Выполнить"), -1);
 }
 
-TEST_F(NativeAddin, DefaultValuesOfOptionalParameters) {
+TEST_F(NativeAddin, DefaultValuesOfOptionalParametersAreTyped) {
   const long return_result = s().object().find_method(u"ВернутьРезультат");
   EXPECT_EQ(s().object().get_param_def_value(return_result, 0), std::nullopt);  // Текст is required
-  EXPECT_EQ(s().object().get_param_def_value(return_result, 1), std::optional<Value>{Value{}});
+  EXPECT_EQ(s().object().get_param_def_value(return_result, 1), std::nullopt);  // no second parameter
   const long send = s().object().find_method(u"SendResponse");
   EXPECT_EQ(s().object().get_param_def_value(send, 0), std::nullopt);
   EXPECT_EQ(s().object().get_param_def_value(send, 1), std::nullopt);
-  EXPECT_EQ(s().object().get_param_def_value(send, 2), std::optional<Value>{Value{}});
-  EXPECT_EQ(s().object().get_param_def_value(send, 3), std::optional<Value>{Value{}});
+  // PWSTR of length 0 (the ledger checked it was 1C-allocated and freed), never VTYPE_EMPTY.
+  EXPECT_EQ(s().object().get_param_def_value(send, 2), std::optional<Value>{Value{std::string()}});
+  EXPECT_EQ(s().object().get_param_def_value(send, 3), std::optional<Value>{Value{std::string()}});
   EXPECT_EQ(s().object().get_param_def_value(send, 4), std::nullopt);
+  // Every parameter of every method: required (false) or a typed default, never an empty value.
+  for (long m = 0; m < s().object().get_n_methods(); ++m) {
+    for (long p = 0; p < s().object().get_n_params(m); ++p) {
+      const auto value = s().object().get_param_def_value(m, p);
+      if (value) {
+        EXPECT_FALSE(std::holds_alternative<std::monostate>(*value)) << "method " << m << " param " << p;
+      }
+    }
+  }
+}
+
+TEST_F(NativeAddin, OmittedArgumentsPassAStrictHost) {
+  // The strict host refuses an empty default (and records a violation); these calls reach the add-in and
+  // fail only for want of an attached service / a request.
+  const auto sent = s().call(u"ОтправитьОтвет", {Value{std::int32_t{5}}, Value{std::int32_t{200}}});
+  ASSERT_TRUE(sent.raised());
+  EXPECT_EQ(sent.error_text().find("Недостаточно фактических параметров"), std::string::npos) << sent.error_text();
+  const auto returned = s().call(u"ВернутьРезультат", {Value{std::string("ответ")}});
+  ASSERT_TRUE(returned.raised());
+  EXPECT_EQ(returned.error_text().find("Недостаточно фактических параметров"), std::string::npos)
+      << returned.error_text();
+}
+
+TEST_F(NativeAddin, TheOriginalsMethodsWorkAsStatementsAndInExpressions) {
+  const long stop = s().object().find_method(u"Остановить");
+  const auto in_expression = s().object().call_as_func(stop, {});
+  ASSERT_TRUE(in_expression.ok()) << in_expression.error_text();
+  EXPECT_EQ(in_expression.value, Value{std::int32_t{0}}) << describe(in_expression.value);  // the number 0
+  EXPECT_TRUE(s().object().call_as_proc(stop, {}).ok());
+  // Both calls do the work: Запустить tries to attach (no service here) and says why it failed, whether
+  // 1C calls it as a function or as a procedure.
+  const long start = s().object().find_method(u"Запустить");
+  const Value port[] = {Value{std::int32_t{3188}}};
+  const auto as_function = s().object().call_as_func(start, port);
+  const auto as_procedure = s().object().call_as_proc(start, port);
+  ASSERT_TRUE(as_function.raised());
+  ASSERT_TRUE(as_procedure.raised());
+  EXPECT_EQ(as_function.error_text(), as_procedure.error_text());
+  EXPECT_EQ(as_function.error_text().find("не возвращает значение"), std::string::npos) << as_function.error_text();
+  // ВернутьРезультат(Текст): one argument, both ways, the core's own refusal (no request in hand).
+  const long return_result = s().object().find_method(u"ВернутьРезультат");
+  const Value text[] = {Value{std::string("ответ")}};
+  const auto returned = s().object().call_as_func(return_result, text);
+  ASSERT_TRUE(returned.raised());
+  EXPECT_NE(returned.error_text().find("no request is waiting"), std::string::npos) << returned.error_text();
+  EXPECT_EQ(s().object().call_as_proc(return_result, text).error_text(), returned.error_text());
+}
+
+TEST_F(NativeAddin, LogEventsAreOffByDefaultAndCarryTheOriginalsFormat) {
+  EXPECT_EQ(s().get(u"СобытияЖурнала").value, Value{false});
+  EXPECT_TRUE(s().call(u"Остановить").ok());
+  EXPECT_EQ(s().connection().queued_events(), 0u) << "no Log event unless asked for";
+
+  ASSERT_TRUE(s().set(u"СобытияЖурнала", Value{true}).ok());
+  EXPECT_EQ(s().get(u"LogEvents").value, Value{true});
+  EXPECT_TRUE(s().call(u"Остановить").ok());
+  const auto event = s().connection().take_event(1s);
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->source, "1CHServer");
+  EXPECT_EQ(event->name, "Log");
+  // DateTime.Now.ToString() under a Russian locale, " - ", then the original's message.
+  EXPECT_TRUE(std::regex_match(event->data, std::regex(R"(\d\d\.\d\d\.\d{4} \d{1,2}:\d\d:\d\d - Сервер не запущен)")))
+      << event->data;
+  EXPECT_TRUE(s().set(u"LogEvents", Value{std::string("да")}).raised()) << "only Булево";
 }
 
 TEST_F(NativeAddin, PropertiesWhenDetached) {
   const auto port = s().get(u"ПОРТ");
   ASSERT_TRUE(port.ok()) << port.error_text();
-  EXPECT_EQ(port.value, Value{std::int32_t{0}});  // a number, I4
+  EXPECT_EQ(port.value, Value{std::string("0")});  // a string, as the original's ("0" before Start)
+  EXPECT_EQ(s().get(u"РежимОжидания").value, Value{false});
   EXPECT_EQ(s().get(u"attached").value, Value{false});
   EXPECT_EQ(s().get(u"Маршрут").value, Value{std::string()});
   const auto version = s().get(u"версия");
@@ -171,10 +247,11 @@ TEST_F(NativeAddin, PropertiesWhenDetached) {
   EXPECT_TRUE(std::holds_alternative<std::string>(s().get(u"LastError").value));
 }
 
-TEST_F(NativeAddin, PropertiesAreReadOnly) {
+TEST_F(NativeAddin, PropertiesAreReadOnlyButLogEvents) {
   const long port = s().object().find_prop(u"Port");
   const auto result = s().object().set_prop_val(port, Value{std::int32_t{1}});
   EXPECT_TRUE(result.raised());
+  EXPECT_NE(result.error_text().find("только для чтения"), std::string::npos) << result.error_text();
 }
 
 TEST_F(NativeAddin, StartWithoutAServiceFailsWithAClearError) {
@@ -198,7 +275,12 @@ TEST_F(NativeAddin, AttachRouteWithoutAServiceFails) {
 
 TEST_F(NativeAddin, AnsweringWhenDetachedFails) {
   EXPECT_TRUE(s().call(u"ВернутьРезультат", {Value{std::string("ответ")}}).raised());
-  EXPECT_TRUE(s().call(u"ReturnResult", {Value{std::string("ответ")}, Value{std::string("5")}}).raised());
+  const auto two = s().call(u"ReturnResult", {Value{std::string("ответ")}, Value{std::string("5")}});
+  ASSERT_TRUE(two.raised());
+  EXPECT_NE(two.error_text().find("Слишком много фактических параметров"), std::string::npos) << two.error_text();
+  const auto for_id = s().call(u"ВернутьРезультатЗапроса", {Value{std::string("5")}, Value{std::string("ответ")}});
+  ASSERT_TRUE(for_id.raised());
+  EXPECT_NE(for_id.error_text().find('5'), std::string::npos) << for_id.error_text();
   const auto request = s().call(u"ПолучитьЗапрос", {Value{std::string("5")}});
   ASSERT_TRUE(request.raised());
   EXPECT_NE(request.error_text().find('5'), std::string::npos) << request.error_text();
@@ -236,8 +318,11 @@ TEST_F(NativeAddin, FunctionCalledAsProcedureAndProcedureAsFunction) {
   // 1C code may call a function as a procedure: the value is dropped, the error still raised.
   EXPECT_TRUE(s().call_proc(u"ПолучитьЗапрос", {Value{std::int32_t{1}}}).raised());
   // CallAsFunc on a procedure is refused with an error, not a crash.
-  const long stop = s().object().find_method(u"Stop");
-  EXPECT_TRUE(s().object().call_as_func(stop, {}).raised());
+  const long attach = s().object().find_method(u"AttachRoute");
+  const Value name[] = {Value{std::string("маршрут")}};
+  const auto refused = s().object().call_as_func(attach, name);
+  ASSERT_TRUE(refused.raised());
+  EXPECT_NE(refused.error_text().find("не возвращает значение"), std::string::npos) << refused.error_text();
 }
 
 TEST_F(NativeAddin, OutOfRangeIndicesAreRefused) {
@@ -251,8 +336,8 @@ TEST_F(NativeAddin, OutOfRangeIndicesAreRefused) {
 TEST(NativeAddinObjects, TwoObjectsAtOnce) {
   Session first({.addin_path = HSERVER_ADDIN_SO});
   Session second({.addin_path = HSERVER_ADDIN_SO});
-  EXPECT_EQ(first.get(u"Порт").value, Value{std::int32_t{0}});
-  EXPECT_EQ(second.get(u"Port").value, Value{std::int32_t{0}});
+  EXPECT_EQ(first.get(u"Порт").value, Value{std::string("0")});
+  EXPECT_EQ(second.get(u"Port").value, Value{std::string("0")});
   first.close();
   EXPECT_EQ(second.get(u"Attached").value, Value{false});
   second.close();

@@ -29,12 +29,22 @@ class EventSink {
   virtual bool raise_event(const std::string& source, const std::string& event, const std::string& data) = 0;
   /// @brief The depth of 1C's event buffer for this object (GetEventBufferDepth); at least 1.
   virtual long event_buffer_depth() = 0;
+  /// @brief 1C's thread: drop the events this object raised that 1C has not handed to its code yet
+  /// (CleanEventBuffer), because the requests behind them are now served by ОжидатьЗапрос.
+  virtual void withdraw_events() {}
 };
 
 /// The event source name and event names 1C code sees in ВнешнееСобытие / ОбработкаВнешнегоСобытия.
 inline constexpr const char* kEventSource = "1CHServer";
 inline constexpr const char* kLegacyEvent = "Execute";  ///< data: the code text (legacy routes)
 inline constexpr const char* kHttpEvent = "Request";    ///< data: the request id in decimal (http routes)
+inline constexpr const char* kLogEvent = "Log";  ///< data: "<дд.ММ.гггг Ч:мм:сс> - <message>" (the original's)
+
+/// @brief How an attached object receives requests.
+enum class AttachMode {
+  events,  ///< ВнешнееСобытие for each request (a client session); ОжидатьЗапрос switches to waiting
+  waiting,  ///< «режим ожидания»: only ОжидатьЗапрос; no event is ever raised for a request
+};
 
 /// A human-readable error, in Russian then English, as 1C users read it.
 using Error = std::string;
@@ -47,24 +57,41 @@ class Core {
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;
 
-  /// @brief Attach to the route the service serves on `port` (Запустить). Event mode.
-  Status<Error> start_on_port(std::uint16_t port);
-  /// @brief Attach to the route with this name (ПодключитьМаршрут). Event mode.
-  Status<Error> attach_route(const std::string& name);
+  /// @brief Attach to the route the service serves on `port` (Запустить; ПодключитьДляОжидания(Число)).
+  Status<Error> start_on_port(std::uint16_t port, AttachMode mode = AttachMode::events);
+  /// @brief Attach to the route with this name (ПодключитьМаршрут; ПодключитьДляОжидания(Строка)).
+  Status<Error> attach_route(const std::string& name, AttachMode mode = AttachMode::events);
   /// @brief Detach (Остановить). Requests delivered but not answered get an error response. Also ends
   /// the search for a lost service.
   void stop();
 
-  /// @brief Answer a request with text (ВернутьРезультат). Without id: the oldest delivered, unanswered one.
+  /// @brief Answer a request with text (ВернутьРезультат, ВернутьРезультатЗапроса). Without id: the
+  /// oldest delivered, unanswered one. An answer larger than the service accepts is refused with an Error
+  /// naming both sizes, and the request is answered 502 with that reason instead (the channel stays).
   Status<Error> return_result(const std::string& text, std::optional<std::uint64_t> id);
-  /// @brief Answer an http-route request with status, headers and body (ОтправитьОтвет).
+  /// @brief Answer an http-route request with status, headers and body (ОтправитьОтвет). Size rule as
+  /// return_result.
   Status<Error> send_response(std::uint64_t id, std::uint16_t status, std::vector<Header> headers, std::string body);
-  /// @brief The request with this id, if it was delivered to 1C and not yet answered (else null).
-  RequestPtr request(std::uint64_t id) const;
+  /// @brief The request with this id, if it was delivered to 1C and not yet answered (else null). Marks
+  /// it taken by 1C code: ОжидатьЗапрос no longer takes it back from an unhandled event.
+  RequestPtr request(std::uint64_t id);
 
-  /// @brief Pull mode: wait up to `timeout` for the next request and mark it delivered; null on timeout.
-  /// While a pull wait is in progress no events are raised for the requests it takes.
+  /// @brief «Режим ожидания» (pull mode): wait up to `timeout` for the next request and mark it delivered;
+  /// null on timeout. From the first call on no event is raised for a request, and requests already raised
+  /// as events that 1C code has not taken (no answer, no ПолучитьЗапрос yet) are withdrawn from 1C's event
+  /// buffer and returned here first, oldest first: in a server session 1C never delivers them.
   RequestPtr wait_request(std::chrono::milliseconds timeout);
+  /// @brief True once attached for waiting or after the first wait_request (until the next attach).
+  bool waiting_mode() const;
+
+  /// @brief The original's "Log" events (СобытияЖурнала): off by default. They go through the add-in's
+  /// own queue, behind nothing and before the request they describe, and are raised only when 1C's buffer
+  /// takes them, so they never push a request event out (at most 1000 wait; older ones are dropped).
+  void set_log_events(bool on);
+  bool log_events() const;
+
+  /// @brief The largest encoded answer the service accepts (published in the channel); 0 when detached.
+  std::uint64_t max_response_bytes() const;
 
   bool attached() const;
   std::uint16_t port() const;      ///< 0 when not attached

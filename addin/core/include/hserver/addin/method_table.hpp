@@ -45,15 +45,20 @@ char16_t fold_case(char16_t unit) noexcept;
 /// @brief True when the names are equal after fold_case of every unit.
 bool names_equal(std::u16string_view a, std::u16string_view b) noexcept;
 
-/// @brief A read-only property. `get` never throws on expected failures; it returns an Error.
+/// @brief A property. `get` never throws on expected failures; it returns an Error. `set` is null for a
+/// read-only property (IsPropWritable false).
 struct PropertyDef {
   std::u16string_view english;
   std::u16string_view russian;
   Expected<Value, Error> (*get)(const Core& core);
+  Status<Error> (*set)(Core& core, const Value& value);
+  bool writable() const noexcept { return set != nullptr; }
 };
 
 /// @brief One parameter of a method. `default_value` set means the parameter may be omitted in 1C code
-/// (the binding answers GetParamDefValue with it); unset means it is required.
+/// (the binding answers GetParamDefValue with it, so it is always a typed value, never Неопределено);
+/// unset means it is required (Native API: GetParamDefValue returns false; COM: S_OK with VT_EMPTY, as the
+/// original add-in answered for its parameters, none of which was optional).
 struct ParamDef {
   std::u16string_view english;
   std::u16string_view russian;
@@ -75,21 +80,28 @@ struct MethodDef {
 /// @brief The table of everything the add-in object exposes. Indices are stable for the life of the
 /// process and are what the binding hands to 1C (FindProp / FindMethod results).
 ///
-/// Properties (read-only): Порт/Port (number, 0 when detached), Подключен/Attached (Булево),
+/// Properties: Порт/Port (a string, as the original's: "0" when detached), Подключен/Attached (Булево),
 /// Маршрут/Route (string, "" when detached), Версия/Version, ПоследняяОшибка/LastError (strings),
-/// Переподключается/Reconnecting (Булево: the service was lost and is being looked for again).
+/// Переподключается/Reconnecting (Булево: the service was lost and is being looked for again),
+/// РежимОжидания/WaitingMode (Булево: «режим ожидания», requests come only from ОжидатьЗапрос), all
+/// read-only; СобытияЖурнала/LogEvents (Булево, writable, Ложь by default): the original's "Log" events.
 ///
-/// Methods and their argument rules:
+/// Methods and their argument rules. The original's three (Запустить, Остановить, ВернутьРезультат) keep
+/// its parameter counts and are functions returning the number 0, so 1C code may call them as statements
+/// or inside expressions; in both bindings CallAsProc and CallAsFunc do the same work.
 /// - Запустить(Порт) / Start(Port): a number (or digit string) 1-65535 -> Core::start_on_port.
 /// - ПодключитьМаршрут(Имя) / AttachRoute(Name): a non-empty string -> Core::attach_route.
+/// - ПодключитьДляОжидания(ПортИлиМаршрут) / AttachForWaiting(PortOrRoute): a number is a port, a string
+///   a route name; attaches in «режим ожидания» (Core AttachMode::waiting).
 /// - Остановить() / Stop() -> Core::stop.
-/// - ВернутьРезультат(Текст, ИдЗапроса = Неопределено) / ReturnResult(Text, RequestId): Text is sent
+/// - ВернутьРезультат(Текст) / ReturnResult(Text): answers the oldest delivered request. Text is sent
 ///   as is; numbers and Булево are written plainly ("12.5", "true"), ДвоичныеДанные as bytes,
-///   Неопределено as "". RequestId Неопределено or "" means the oldest delivered request.
+///   Неопределено as "".
+/// - ВернутьРезультатЗапроса(ИдЗапроса, Текст) / ReturnResultFor(RequestId, Text): the same for one request.
 /// - ПолучитьЗапрос(ИдЗапроса) / GetRequest(RequestId) -> JSON text (request_to_json).
 /// - ПолучитьТелоЗапроса(ИдЗапроса) / GetRequestBody(RequestId) -> ДвоичныеДанные.
-/// - ОтправитьОтвет(ИдЗапроса, КодСостояния, Заголовки = Неопределено, Тело = Неопределено) /
-///   SendResponse(RequestId, StatusCode, Headers, Body): status 100-599; Headers as parse_headers_json;
+/// - ОтправитьОтвет(ИдЗапроса, КодСостояния, Заголовки = "", Тело = "") /
+///   SendResponse(RequestId, StatusCode, Headers = "", Body = ""): status 100-599; Headers as parse_headers_json;
 ///   Body as ВернутьРезультат's Text (a string goes as UTF-8, ДвоичныеДанные as bytes).
 /// - ОжидатьЗапрос(ТаймаутСекунд) / WaitRequest(TimeoutSeconds): a non-negative number, fractions
 ///   allowed -> the request id (request_id_value) or Неопределено on timeout. Raises when detached (and
@@ -112,6 +124,8 @@ class MethodTable {
 
   /// @brief Reads property `index` (must be < properties().size(); otherwise an Error).
   Expected<Value, Error> get_property(std::size_t index, const Core& core) const;
+  /// @brief Writes property `index`; a read-only one (or a value of the wrong type) is an Error.
+  Status<Error> set_property(std::size_t index, Core& core, const Value& value) const;
 
   /// @brief Calls method `index` with `args`. Fewer arguments than parameters are completed from the
   /// defaults (a missing required one is an Error); more is an Error. Never throws for bad arguments:

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hserver/common/expected.hpp"
@@ -34,7 +35,12 @@ struct Message {
 
 /// @brief Why a peer's frames cannot be read: the channel must be dropped.
 struct ProtocolError {
+  explicit ProtocolError(std::string text, std::optional<std::uint64_t> oversized = std::nullopt)
+      : what(std::move(text)), oversized_message(oversized) {}
   std::string what;
+  /// Set when the error is a message longer than set_max_message_bytes: its id (the rest is well formed),
+  /// so the service can answer that request and log the size rather than a broken channel.
+  std::optional<std::uint64_t> oversized_message;
 };
 
 /// @brief Milliseconds of the system-wide monotonic clock, comparable between processes.
@@ -90,8 +96,17 @@ class Channel {
   ChannelHeader& header() const noexcept { return *header_; }
   const std::string& name() const noexcept { return memory_.name(); }
 
-  /// @brief Largest message accepted from the peer (default 1 GiB): more is a protocol error.
-  void set_max_message_bytes(std::uint64_t bytes) noexcept { max_message_bytes_ = bytes; }
+  /// @brief Largest message accepted from the peer (default 1 GiB): more is a protocol error
+  /// (ProtocolError::oversized_message names it). On the service side the limit is also published in the
+  /// header (max_response_bytes), so the add-in can refuse a larger answer before sending it.
+  void set_max_message_bytes(std::uint64_t bytes) noexcept;
+  /// @brief Add-in side: the service's limit for one response message (0: not published).
+  std::uint64_t peer_max_message_bytes() const noexcept { return header_->max_response_bytes; }
+
+  /// @brief Service side: announce why the service lets the add-in go, then `detached`.
+  void detach_with(DetachReason reason) noexcept;
+  /// @brief Add-in side: why the service detached (unspecified if it did not say).
+  DetachReason peer_detach_reason() const noexcept;
 
  private:
   struct Outbound {

@@ -14,7 +14,9 @@
 namespace hserver::shm {
 
 inline constexpr std::uint64_t kMagic = 0x3152565253484331ull;  // "1CHSRVR1" read as little-endian bytes
-inline constexpr std::uint32_t kLayoutVersion = 1;
+// 2: ChannelHeader gained max_response_bytes and service_detach_reason (the add-in refuses an answer the
+// service would not accept, and says why the service let it go).
+inline constexpr std::uint32_t kLayoutVersion = 2;
 
 inline constexpr std::uint32_t kMaxRoutes = 32;
 inline constexpr std::uint32_t kMaxSlotsPerRoute = 64;
@@ -128,6 +130,16 @@ struct RingControl {
 /// Channel states each side announces.
 enum class EndState : std::uint32_t { opening = 0, attached = 1, detached = 2 };
 
+/// Why the service detached a channel (ChannelHeader::service_detach_reason), so that the add-in tells 1C
+/// the real cause instead of "the service has stopped".
+enum class DetachReason : std::uint32_t {
+  unspecified = 0,
+  service_stopping = 1,    ///< the service is stopping (or restarting)
+  protocol_error = 2,      ///< the add-in's frames broke the protocol
+  no_heartbeat = 3,        ///< the add-in's heartbeat stopped (its process hung or was suspended)
+  response_too_large = 4,  ///< an answer larger than max_response_bytes arrived
+};
+
 /// @brief One channel per attached add-in: `<prefix>.ch.<service pid>.<route>.<slot>.<generation>`.
 /// The request ring carries service -> add-in, the response ring add-in -> service.
 struct alignas(kCacheLine) ChannelHeader {
@@ -142,6 +154,11 @@ struct alignas(kCacheLine) ChannelHeader {
   std::uint32_t slot_index;
   std::uint32_t generation;
   std::uint32_t reserved;
+  /// The largest encoded response message the service accepts (its http.body_limit + 1 MiB); written by
+  /// the service before the slot is answered `ready`, read by the add-in to refuse a larger answer itself.
+  std::uint64_t max_response_bytes;
+  std::atomic<std::uint32_t> service_detach_reason;  ///< DetachReason, stored before service_state = detached
+  std::uint32_t reserved1;
   DoorbellWord service_bell;  ///< the service's channel thread waits here; the add-in rings it
   DoorbellWord addin_bell;    ///< the add-in's channel thread waits here; the service rings it
   RingControl request_ring;

@@ -54,6 +54,7 @@ class Connection {
   std::optional<ExternalEvent> take_event(std::chrono::milliseconds timeout);
 
   std::size_t queued_events() const;
+  std::size_t accepted_events() const;  ///< every ExternalEvent that returned true
   std::size_t delivered_events() const;
   std::size_t dropped_events() const;  ///< refused because the buffer was full
   std::size_t refused_events() const;  ///< refused because events are not delivered (server session)
@@ -85,6 +86,7 @@ class Connection {
   std::deque<ExternalEvent> queue_;
   long depth_ = 1;
   bool deliver_events_ = true;
+  std::size_t accepted_ = 0;
   std::size_t delivered_ = 0;
   std::size_t dropped_ = 0;
   std::size_t refused_ = 0;

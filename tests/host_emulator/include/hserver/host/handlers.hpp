@@ -6,7 +6,12 @@
 /// - canned: a file of `code<TAB>answer` lines; legacy: ВернутьРезультат(answer), or
 ///   "Error: unknown request"; http: the key is the request path, 200 text/plain with the answer, or 404
 ///   with "Error: unknown request".
+/// - compat: as echo, but legacy answers are given as code written for the original gives them:
+///   ВернутьРезультат(Текст) with one argument, by turns inside an expression (CallAsFunc, which must
+///   return I4 0) and as a statement (CallAsProc).
+/// - sized: answers of a size the request names (legacy code "N"; http path "/bytes/N"): N bytes of 'x'.
 /// - stall: never answers (timeout tests). crash: abort()s the process on a request (killed workers).
+/// Every handler ignores "Log" events (printing them), as code written for the original shows them.
 
 #include <chrono>
 #include <cstdint>
@@ -31,7 +36,8 @@ class Handler {
   virtual bool on_pulled(Session& session, const Value& request_id) = 0;
 };
 
-/// @brief kind: "echo", "canned", "stall" or "crash". canned_answers is used by "canned" only.
+/// @brief kind: "echo", "compat", "sized", "canned", "stall", "crash" or "slow". canned_answers is used by "canned"
+/// only.
 /// @throws std::invalid_argument for an unknown kind.
 /// `slow_delay`: how long the "slow" handler (echo after a pause, 1C busy) waits before answering.
 std::unique_ptr<Handler> make_handler(std::string_view kind, std::map<std::string, std::string> canned_answers = {},

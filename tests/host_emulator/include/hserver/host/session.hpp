@@ -1,7 +1,8 @@
 #pragma once
 /// @brief Everything 1C does to bring an add-in object up and down, in 1C's order, plus calls by
 /// name the way 1C code makes them (FindMethod in any case, GetNParams, GetParamDefValue for omitted
-/// arguments, HasRetVal, CallAsProc / CallAsFunc).
+/// arguments, HasRetVal, CallAsProc / CallAsFunc). Strict about defaults: GetParamDefValue answering
+/// true with an empty value is a violation and the call fails with «Недостаточно фактических параметров».
 ///
 /// Typical use (a test):
 ///   Session session({.addin_path = HSERVER_ADDIN_SO});
@@ -52,6 +53,8 @@ class Session {
   CallResult call_proc(std::u16string_view method, std::vector<Value> args = {});
   /// @brief 1C code reading `Объект.Свойство`.
   CallResult get(std::u16string_view property);
+  /// @brief 1C code writing `Объект.Свойство = Значение` (refused, as by 1C, when IsPropWritable is false).
+  CallResult set(std::u16string_view property, const Value& value);
 
   const std::vector<std::u16string>& class_names() const noexcept { return class_names_; }
   const std::u16string& extension_name() const noexcept { return extension_name_; }

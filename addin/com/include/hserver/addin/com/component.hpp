@@ -85,6 +85,7 @@ class Component final : public IInitDone, public ILanguageExtender, public IDisp
   HRESULT call(long index, VARIANT* result, std::vector<Value> args);
   HRESULT read_params(long index, SAFEARRAY* params, std::vector<Value>& args);
   HRESULT get_property(long index, VARIANT* value);
+  HRESULT set_property(long index, const VARIANT* value);
 
   std::atomic<ULONG> references_{1};
   IDispatch* connection_ = nullptr;

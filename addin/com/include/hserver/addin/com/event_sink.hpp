@@ -45,6 +45,8 @@ class ComEventSink final : public EventSink {
   bool raise_event(const std::string& source, const std::string& event, const std::string& data) override;
   /// @brief Any thread: the cached depth (at least 1).
   long event_buffer_depth() override { return depth_.load(); }
+  /// @brief STA thread: drop the queued events and 1C's buffer of this object (IAsyncEvent::CleanBuffer).
+  void withdraw_events() override;
 
   /// @brief How many times 1C refused a queued event (its buffer was full); each is retried 50 ms
   /// later from a timer on the STA thread, oldest first, until 1C takes it or the sink detaches.

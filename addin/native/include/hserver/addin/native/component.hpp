@@ -32,6 +32,8 @@ class NativeEventSink final : public EventSink {
 
   bool raise_event(const std::string& source, const std::string& event, const std::string& data) override;
   long event_buffer_depth() override;
+  /// CleanEventBuffer: 1C's buffer of this object holds only our events.
+  void withdraw_events() override;
 
  private:
   mutable std::mutex mutex_;  // held across ExternalEvent so Done cannot clear the connection mid-call
