@@ -37,11 +37,18 @@ PUCHAR bytes(std::string_view s) {
 }  // namespace
 
 std::string sha256(std::string_view data) {
+  // Create/HashData/Finish rather than the one-call BCryptHash, which needs Windows 10 (the floor is 7,
+  // docs/windows.md); a null hash-object buffer lets CNG allocate it (Windows 7 and later).
   std::string out(32, '\0');
-  if (!ok(BCryptHash(algorithm(false), nullptr, 0, bytes(data), static_cast<ULONG>(data.size()),
-                     reinterpret_cast<PUCHAR>(out.data()), static_cast<ULONG>(out.size())))) {
-    throw std::runtime_error("BCryptHash failed");
+  BCRYPT_HASH_HANDLE hash = nullptr;
+  if (!ok(BCryptCreateHash(algorithm(false), &hash, nullptr, 0, nullptr, 0, 0))) {
+    throw std::runtime_error("BCryptCreateHash failed");
   }
+  const bool hashed =
+      ok(BCryptHashData(hash, bytes(data), static_cast<ULONG>(data.size()), 0)) &&
+      ok(BCryptFinishHash(hash, reinterpret_cast<PUCHAR>(out.data()), static_cast<ULONG>(out.size()), 0));
+  BCryptDestroyHash(hash);
+  if (!hashed) throw std::runtime_error("BCryptHashData/BCryptFinishHash failed");
   return out;
 }
 
