@@ -14,7 +14,7 @@ include_guard(GLOBAL)
 if(WIN32)
   # The floor is Windows 7 SP1 / Server 2008 R2 (0x0601), where 1C:Enterprise 8.3 still runs at many
   # sites (docs/windows.md): the headers then hide newer APIs, and Boost.Asio picks its Windows APIs
-  # from _WIN32_WINNT. tests/windows/check-imports.cmake checks the shipped binaries' import tables.
+  # from _WIN32_WINNT. tests/windows/check_imports.py checks the shipped binaries' import tables.
   # WIN32_LEAN_AND_MEAN keeps <windows.h> from pulling winsock 1 (which clashes with Asio's winsock2)
   # and OLE: COM code includes <objbase.h>/<oleauto.h> itself.
   add_compile_definitions(_WIN32_WINNT=0x0601 WINVER=0x0601 NOMINMAX WIN32_LEAN_AND_MEAN UNICODE _UNICODE)
