@@ -94,7 +94,11 @@ TEST_F(Compat, AnAnswerLargerThanTheServiceAcceptsIsRefusedWhereItIsGiven) {
   ASSERT_EQ(refused.status, 502) << refused.error << refused.body.substr(0, 300);
   EXPECT_NE(refused.body.find("larger than the service accepts (2097152 bytes)"), std::string::npos) << refused.body;
   EXPECT_LT(took, 3s) << "answered at once, not after a timeout";
-  // 1C code got the error at once, in Russian then English, with both sizes.
+  // 1C code got the error, in Russian then English, with both sizes (printed just after the 502 went out).
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while (host.log().find("ВернутьРезультат failed") == std::string::npos && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+  }
   const std::string host_log = host.log();
   EXPECT_NE(host_log.find("больше, чем принимает служба (2097152 байт"), std::string::npos) << host_log;
   EXPECT_NE(host_log.find("is larger than the service accepts (2097152 bytes"), std::string::npos) << host_log;
