@@ -21,7 +21,8 @@ if [[ "${1:-}" != "--linux-only" ]]; then
   # The hot path's regression guard counts system calls per request (bench/guard/syscalls.sh)
   packages+=(strace)
   # Portability tests (tests/portability): readelf on the shipped binaries (python3), and an old Debian
-  # root made with debootstrap to run them in
+  # root made with debootstrap to run them in. python3 also runs the Windows import-floor and static x86
+  # ABI checks (tests/windows/*.py).
   packages+=(binutils python3 debootstrap)
   # 32-bit code executed (tests/x86): the add-in and host emulator built with -m32 (libc6-i386 gives the
   # i386 loader /lib/ld-linux.so.2) and run under qemu-user, since the kernel refuses 32-bit programs
