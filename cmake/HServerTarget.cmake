@@ -1,7 +1,8 @@
 # One place that gives every project target the same standard, warnings and sanitizer flags.
 #   hserver_configure_target(<target>)
-#   hserver_add_library(<name> <STATIC|SHARED|MODULE> SOURCES ...)
-#   hserver_add_executable(<name> SOURCES ...)
+#   hserver_add_library(<name> <STATIC|SHARED|MODULE> [PORTABLE ADDIN] SOURCES ...)
+#   hserver_add_executable(<name> [PORTABLE PROGRAM] SOURCES ...)
+# PORTABLE marks a shipped Linux binary: linked for old glibc and stripped by cmake/HServerPortable.cmake.
 #   hserver_add_test(<name> LABELS <labels...> SOURCES ... LIBS ...)
 include_guard(GLOBAL)
 
@@ -34,15 +35,23 @@ function(hserver_configure_target target)
 endfunction()
 
 function(hserver_add_library name kind)
-  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "" "PORTABLE" "SOURCES" ${ARGN})
   add_library(${name} ${kind} ${ARG_SOURCES})
   hserver_configure_target(${name})
+  if(ARG_PORTABLE)
+    hserver_portable_link(${name} ${ARG_PORTABLE})
+    hserver_split_debug(${name})
+  endif()
 endfunction()
 
 function(hserver_add_executable name)
-  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "" "PORTABLE" "SOURCES" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   hserver_configure_target(${name})
+  if(ARG_PORTABLE)
+    hserver_portable_link(${name} ${ARG_PORTABLE})
+    hserver_split_debug(${name})
+  endif()
 endfunction()
 
 # A GoogleTest executable registered with ctest under the given labels (unit, integration, ...).

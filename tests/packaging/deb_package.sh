@@ -8,13 +8,14 @@
 # enablement, the config folder, the user and the group. systemd is not PID 1 in the test container, so
 # the unit is checked with systemd-analyze verify (when present) instead of being started.
 # Needs root and dpkg: exit 77 (skipped) otherwise. Everything started or installed is undone on exit.
-# Usage: deb_package.sh <build dir> <work dir> <cpack> <1c-host-emulator>
+# Usage: deb_package.sh <build dir> <work dir> <cpack> <1c-host-emulator> [portable: 1 or 0]
 set -euo pipefail
 
 build=$1
 work=$2
 cpack=$3
 emulator=$4
+portable=${5:-0}
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "SKIP: installs a .deb and creates a system user: needs root"
@@ -100,9 +101,16 @@ depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
 # dpkg-shlibdeps ran: the C library and libsystemd (sd_notify, journald) are there besides adduser.
 dep_names=$(sed 's/ *([^)]*)//g; s/, */\n/g' <<<"$depends")
-for dep in adduser libc6 libstdc++6 libsystemd0; do
+for dep in adduser libc6 libsystemd0; do
   grep -qxF "$dep" <<<"$dep_names" || fail "Depends lacks $dep"
 done
+# Portable build (docs/portability.md): the C++ runtime, OpenSSL, spdlog and fmt are linked in, so the
+# package must not ask for libraries that the oldest supported systems lack.
+if [[ $portable == 1 ]]; then
+  for dep in libstdc++6 libgcc-s1 libssl3 libfmt9 libspdlog1.10; do
+    if grep -qxF "$dep" <<<"$dep_names"; then fail "Depends names $dep, which the portable build links in"; fi
+  done
+fi
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/1chserver/1chserver.json ||
   fail "/etc/1chserver/1chserver.json is not a conffile"
 
