@@ -140,7 +140,9 @@ echo "package: $(basename "$deb"); add-in $so"
 mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
 mount -t tmpfs -o mode=1777,size=256m tmpfs "$root/dev/shm" # the root's own: nothing shared with the host's
-in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+# An array, not a function: a function run with & is a subshell, and $! would not be the program's pid.
+in_root=(chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin)
+in_root() { "${in_root[@]}" "$@"; }
 
 # Each check below runs even when one before it failed, so that one run shows everything that breaks.
 failures=()
@@ -191,7 +193,7 @@ round_trip() {
   local port metrics body status
   port=$(free_port)
   metrics=$(free_port)
-  in_root "$inside/pkg/usr/bin/1chserver" --config "$inside/pkg/etc/1chserver/1chserver.json" \
+  "${in_root[@]}" "$inside/pkg/usr/bin/1chserver" --config "$inside/pkg/etc/1chserver/1chserver.json" \
     --listen "127.0.0.1:$port" --shm-prefix "$tag" --metrics-listen "127.0.0.1:$metrics" \
     --admin-socket "$inside/admin.sock" --log-system none --no-worker-wait-ms 300 >"$work/service.log" 2>&1 &
   pids+=($!)
@@ -208,7 +210,7 @@ round_trip() {
     return
   }
   echo "service in $suite: listening on $port"
-  in_root /usr/bin/env HSERVER_SHM_PREFIX="$tag" "$inside/1c-host-emulator" --addin "$inside/addin/$so" \
+  "${in_root[@]}" HSERVER_SHM_PREFIX="$tag" "$inside/1c-host-emulator" --addin "$inside/addin/$so" \
     --port "$port" --handler echo --ready-file "$inside/host.ready" --wait-attach --run-seconds 60 \
     >"$work/host.log" 2>&1 &
   pids+=($!)
