@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "hserver/common/platform/process.hpp"
@@ -134,12 +135,25 @@ TEST_F(ChannelTest, HostileFramesAreProtocolErrors) {
   {
     auto [service, addin] = make(4096);
     service.set_max_message_bytes(16);
+    EXPECT_EQ(addin.peer_max_message_bytes(), 16u) << "the add-in reads the service's limit from the header";
     addin.send(MessageType::response, 3, pattern(64));
     ASSERT_TRUE(addin.pump([](Message&&) {}).has_value());
     auto r = service.pump([](Message&&) { FAIL(); });
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().what.find("exceeds"), std::string::npos);
+    // Told apart from a broken channel: the message's id comes with it.
+    EXPECT_EQ(r.error().oversized_message, std::optional<std::uint64_t>{3});
   }
+}
+
+TEST_F(ChannelTest, TheServiceSaysWhyItDetaches) {
+  auto [service, addin] = make(4096);
+  EXPECT_EQ(addin.peer_detach_reason(), DetachReason::unspecified);
+  service.detach_with(DetachReason::response_too_large);
+  EXPECT_EQ(addin.peer_state(), EndState::detached);
+  EXPECT_EQ(addin.peer_detach_reason(), DetachReason::response_too_large);
+  service.header().service_detach_reason.store(999);  // scribbled over: not believed
+  EXPECT_EQ(addin.peer_detach_reason(), DetachReason::unspecified);
 }
 
 TEST_F(ChannelTest, OpenRejectsAnotherLayoutVersion) {
