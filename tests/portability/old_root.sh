@@ -235,11 +235,21 @@ round_trip() {
     return
   fi
   echo "HTTP POST from the host: 200, the body echoed by 1C code through the add-in in $suite"
-  if in_root "$inside/pkg/usr/bin/1chserverctl" --socket "$inside/admin.sock" status >"$work/ctl-status.log" 2>&1; then
-    echo "1chserverctl status in $suite: $(grep -ci worker "$work/ctl-status.log") line(s) naming workers"
-  else
-    problem "1chserverctl status in $suite: $(head -5 "$work/ctl-status.log")"
+  if ! in_root "$inside/pkg/usr/bin/1chserverctl" --socket "$inside/admin.sock" status --json \
+    >"$work/ctl-status.json" 2>&1; then
+    problem "1chserverctl status in $suite: $(head -5 "$work/ctl-status.json")"
+    return
   fi
+  local workers
+  workers=$(python3 -c 'import json, sys
+routes = json.load(open(sys.argv[1]))["routes"]
+print(sum(len(r["workers"]) for r in routes if int(r["port"]) == int(sys.argv[2])))' "$work/ctl-status.json" "$port") ||
+    workers="unreadable: $(head -c 300 "$work/ctl-status.json")"
+  [[ $workers == 1 ]] || {
+    problem "1chserverctl status in $suite shows $workers worker(s) on port $port, expected 1"
+    return
+  }
+  echo "1chserverctl status --json in $suite: 1 worker on port $port"
 }
 echo "--- service and host emulator in $suite, request from the host"
 round_trip
