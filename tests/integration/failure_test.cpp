@@ -100,6 +100,26 @@ TEST_F(Failures, AddinsReattachWhenTheServiceComesBackAndTell1CAtTheNextCall) {
   // 1C was told at its next call, without an exception (the call itself succeeded).
   EXPECT_NE(host.log().find("message from the add-in: связь со службой 1chserver прерывалась"), std::string::npos)
       << host.log();
+  // The real cause is named: the process ended (a kill), not "the service has stopped".
+  EXPECT_NE(host.log().find("прерывалась (процесс службы 1chserver завершился"), std::string::npos) << host.log();
+}
+
+TEST_F(Failures, AStoppedServiceIsNamedAsStoppedWhenItComesBack) {
+  start_service();
+  auto& host = start_host();
+  ASSERT_EQ(get("/before").status, 200);
+  service_->signal(SIGTERM);  // a clean stop: the service tells each add-in why it lets it go
+  ASSERT_TRUE(service_->wait(10s).has_value());
+  start_service();
+  HttpReply after;
+  for (int i = 0; i < 100 && after.status != 200; ++i) {
+    after = get("/after", 5s);
+    if (after.status != 200) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(after.status, 200) << after.error << after.body << "\nhost:\n" << host.log();
+  EXPECT_NE(host.log().find("прерывалась (служба 1chserver остановлена / the 1chserver service has stopped)"),
+            std::string::npos)
+      << host.log();
 }
 
 TEST_F(Failures, StalledWorkerBlocksNobodyElseAndItsLateAnswerIsDropped) {

@@ -623,6 +623,7 @@ class Core::Impl {
     {
       std::lock_guard lock(mutex_);
       last_error_ = why;
+      lost_because_ = why;
       notice_ = "связь со службой 1chserver потеряна (" + why +
                 "); компонента переподключается / the connection to the 1chserver service was lost (" + why +
                 "); reconnecting";
@@ -656,7 +657,8 @@ class Core::Impl {
         return false;
       }
       if (claimed) {
-        const std::string lost = last_error_;
+        // Why the service was lost, not why the last attempt to find it failed.
+        const std::string lost = lost_because_;
         install_locked(std::move(*claimed));
         last_error_.clear();
         if (!notice_.empty()) {
@@ -685,7 +687,8 @@ class Core::Impl {
   std::optional<std::uint16_t> target_port_;  // what the last Запустить / ПодключитьМаршрут asked for
   std::string target_name_;
   std::uint32_t target_flags_ = 0;
-  std::string notice_;  // for 1C at its next call (take_notice)
+  std::string notice_;        // for 1C at its next call (take_notice)
+  std::string lost_because_;  // why the service was last lost (named again when it is back)
   std::unique_ptr<shm::Channel> channel_;
   shm::ProcessStamp service_{};
   shm::RouteInfo route_;
