@@ -9,14 +9,17 @@ binary with readelf and fails on:
   - any GLIBCXX_/CXXABI_/GCC_ version (libstdc++ and libgcc are to be linked in statically);
   - a NEEDED library outside the allowed list (glibc's own; libsystemd.so.0 for the service and ctl);
   - for the add-in, a dynamic export other than the five Native API entry points;
-  - debug sections in a shipped file (release files are stripped; the debug info ships separately);
+  - debug sections in a shipped file, or no separate debug file for it (release files are stripped; the
+    file their .gnu_debuglink names, with the CRC it records, must be in the build tree);
   - in the .deb: an ELF file nobody checks, a Depends naming libssl3, a libc6 minimum above 2.27.
 It reads the add-in from 1chserver-addin.zip (the file 1C really loads), and the files of the .deb that
 cpack builds from the same build tree. For each binary it prints the highest GLIBC_ version, the NEEDED
 list and the size, so the figures are in the test log whether it passes or not.
 
-Usage: check_binaries.py --build <build dir> [--cpack <cpack>] [--work <dir>] [--debug-dir <dir>]
+Usage: check_binaries.py --build <build dir> --service <1chserver> --ctl <1chserverctl> [--cpack <cpack>]
+                         [--work <dir>] [--debug-dir <dir>]
   Without --cpack the .deb is not built and only the build tree's files are checked.
+  Exit code 0 when every rule holds, 1 otherwise, 77 (skipped) without readelf/objcopy/dpkg-deb.
 """
 
 import argparse
@@ -77,7 +80,10 @@ class Binary:
         self.needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic)
         # Version needs (.gnu.version_r): what the dynamic loader checks before running anything.
         versions = run("readelf", "-V", "-W", path)
-        self.version_needs = sorted(set(re.findall(r"Name: (\S+)\s+Flags:", versions.split(".gnu.version_r")[-1])))
+        self.version_needs = sorted(
+            set(re.findall(r"Name: (\S+)\s+Flags:", versions.split(".gnu.version_r")[-1])),
+            key=lambda v: [int(p) if p.isdigit() else p for p in re.split(r"[_.]", v)],
+        )
         if ".gnu.version_r" not in versions:
             self.version_needs = []
         self.version_defs = set(re.findall(r"Name: (\S+)$", versions.split(".gnu.version_r")[0], re.M))
