@@ -37,6 +37,40 @@ TEST_F(Compat, TheOriginalsCodeAnswersInsideExpressionsAndAsStatements) {
   }
 }
 
+TEST_F(Compat, LogEventsOfTheOriginalNeverPushARequestEventOut) {
+  start_service();
+  // СобытияЖурнала = Истина, a buffer of one event (1C's default): four Log events around each Execute.
+  auto& host = start_host(HostOptions().with_args({"--log-events", "--buffer-depth", "1"}));
+  const auto started = std::chrono::steady_clock::now();
+  constexpr int kRequests = 10;
+  for (int i = 0; i < kRequests; ++i) {
+    const auto reply = get("/n" + std::to_string(i), 10s);
+    ASSERT_EQ(reply.status, 200) << i << ": " << reply.error << reply.body << "\n" << host.log();
+    EXPECT_EQ(reply.body, "n" + std::to_string(i));
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  const auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    const std::string log = host.log();
+    for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  while (count("- Возвращен ответ: n") < kRequests && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+  }
+  // The original's texts, "<date time> - <message>", in order around every request.
+  const std::string log = host.log();
+  EXPECT_TRUE(
+      std::regex_search(log, std::regex(R"(Log: \d\d\.\d\d\.\d{4} \d{1,2}:\d\d:\d\d - Сервер успешно запущен)")))
+      << log;
+  EXPECT_EQ(count("- Входящее соединение (127.0.0.1:"), static_cast<std::size_t>(kRequests)) << log;
+  EXPECT_EQ(count("- Текст запроса: \r\nn"), static_cast<std::size_t>(kRequests)) << log;
+  EXPECT_EQ(count("- Возвращен ответ: n"), static_cast<std::size_t>(kRequests)) << log;
+  std::cout << "[compat] " << kRequests << " requests with Log events on, buffer depth 1: all 200 in " << took.count()
+            << " ms" << std::endl;
+}
+
 TEST_F(Compat, WaitingSessionGetsARequestThatArrivedBeforeItsFirstWait) {
   start_service();
   // Запустить (event mode), and 1C code that reaches ОжидатьЗапрос 1.5 s later; meanwhile the request is

@@ -614,8 +614,14 @@ class Core::Impl {
       } else {
         deliver_events();
       }
-      if (!*progress) channel_->wait(seen, kTick);
+      // Events 1C refused (its buffer was full) are tried again after kEventRetry, not after a whole tick.
+      if (!*progress) channel_->wait(seen, events_pending() ? std::chrono::milliseconds{kEventRetry} : kTick);
     }
+  }
+
+  bool events_pending() const {
+    std::lock_guard lock(mutex_);
+    return !logs_.empty() || (!pull_mode_ && !waiting_.empty());
   }
 
   // The requests the add-in held die with the service (it answered them or will never need to).
