@@ -465,7 +465,13 @@ class Core::Impl {
       --raising_;
       raise_done_.notify_all();
       if (!raised) {
-        if (log_events_) logs_.push_front(std::move(data));  // first in line for the next try
+        // First in line for the next try; but a waiting session (a background job: 1C refuses every
+        // event there) drops its journal rather than wake every 50 ms for it.
+        if (pull_mode_) {
+          logs_.clear();
+        } else if (log_events_) {
+          logs_.push_front(std::move(data));
+        }
         events_refused_until_ = std::chrono::steady_clock::now() + kEventRetry;
         return false;
       }
