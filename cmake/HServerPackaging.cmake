@@ -7,7 +7,8 @@
 #   /usr/share/1chserver/1chserver-addin.zip           the add-in for 1C (target addin_package)
 #   /usr/share/doc/1chserver/                          README, docs/, examples/
 # and the maintainer scripts of installer/linux (system user 1chserver, unit enabled, purge). Dependencies
-# come from dpkg-shlibdeps. Native Linux builds only: the MinGW and fuzz builds of this tree skip it.
+# come from dpkg-shlibdeps, or, for the portable build, from its glibc floor (see below). Native Linux
+# builds only: the MinGW and fuzz builds of this tree skip it.
 # The install() rules below write absolute paths (/etc, /lib): they are meant for cpack, not for
 # `cmake --install` into a prefix.
 include_guard(GLOBAL)
@@ -52,6 +53,17 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # The maintainer scripts' tools; the libraries come from dpkg-shlibdeps and are appended.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, init-system-helpers")
+if(HSERVER_PORTABLE_LINUX)
+  # The portable programs need glibc symbol versions up to the floor only (cmake/HServerPortable.cmake,
+  # checked by tests/portability). dpkg-shlibdeps would say libc6 (>= 2.34): Debian's symbols file dates the
+  # pthread, dl and rt functions by their move into libc.so.6, although the programs also load
+  # libpthread.so.0, libdl.so.2 and librt.so.1, where older glibc keeps them. So the libraries are declared.
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libc6 (>= ${HSERVER_GLIBC_FLOOR_PROGRAM})")
+  if(TARGET PkgConfig::HSERVER_LIBSYSTEMD)
+    string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libsystemd0")  # sd_notify, sd_journal_send: LIBSYSTEMD_209
+  endif()
+endif()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${_linux}/postinst ${_linux}/prerm ${_linux}/postrm ${_linux}/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 
