@@ -44,12 +44,13 @@ std::vector<std::byte> pattern(std::size_t n) {
 
 TEST_F(ChannelTest, SmallMessagesArriveInOrder) {
   auto [service, addin] = make(4096);
-  for (std::uint64_t id = 1; id <= 5; ++id) service.send(MessageType::request, id, pattern(10 * id));
+  for (std::uint64_t id = 1; id <= 5; ++id)
+    service.send(MessageType::request, id, pattern(static_cast<std::size_t>(10 * id)));
   ASSERT_TRUE(service.pump([](Message&&) {}).has_value());
   std::vector<std::uint64_t> ids;
   ASSERT_TRUE(addin
                   .pump([&](Message&& m) {
-                    EXPECT_EQ(m.payload, pattern(10 * m.id));
+                    EXPECT_EQ(m.payload, pattern(static_cast<std::size_t>(10 * m.id)));
                     ids.push_back(m.id);
                   })
                   .has_value());
