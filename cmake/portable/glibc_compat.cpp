@@ -92,7 +92,7 @@ int fstat64(int fd, struct stat* buffer) {
 }
 
 // Random bytes for std::random_device (libstdc++ asks arc4random, glibc 2.36) and getentropy (2.25): the
-// getrandom system call (Linux 3.17; RHEL 7 has it from 7.4's kernel), else /dev/urandom.
+// getrandom system call (Linux 3.17), else /dev/urandom (older kernels).
 static int hserver_random_bytes(void* buffer, std::size_t length) {
   auto* out = static_cast<unsigned char*>(buffer);
   while (length > 0) {
