@@ -58,6 +58,11 @@ endmacro()
 # The service's libcrypto/libssl from Debian's libssl-dev static archives: libssl3 is not on the old systems.
 # Set before service/ calls find_package(OpenSSL); FindOpenSSL then adds -ldl and Threads itself.
 set(OPENSSL_USE_STATIC_LIBS TRUE)
+foreach(_var OPENSSL_CRYPTO_LIBRARY OPENSSL_SSL_LIBRARY)  # a build tree configured before: found anew
+  if(DEFINED CACHE{${_var}} AND NOT "$CACHE{${_var}}" MATCHES "\\.a$")
+    unset(${_var} CACHE)
+  endif()
+endforeach()
 
 # --- stub glibc --------------------------------------------------------------------------------------------
 find_program(HSERVER_READELF NAMES readelf REQUIRED)
