@@ -113,13 +113,7 @@ class Core::Impl {
     }
     {
       std::lock_guard lock(mutex_);
-      waiting_.clear();
-      delivered_.clear();
-      delivery_order_.clear();
-      unclaimed_events_.clear();
-      reclaimed_.clear();
-      expired_.clear();
-      raised_.clear();
+      forget_requests_locked();
       last_error_.clear();
       notice_.clear();
       stopping_ = false;
@@ -199,15 +193,10 @@ class Core::Impl {
         // Requests 1C holds get an error now; those it never saw are not answered, so the service can
         // hand them to another add-in.
         for (auto& [id, request] : delivered_) {
-          send_payload_locked(text_response(id, 503, "Error: обработчик остановлен (Остановить) / the worker stopped"));
+          send_unchecked_locked(
+              text_response(id, 503, "Error: обработчик остановлен (Остановить) / the worker stopped"));
         }
-        delivered_.clear();
-        delivery_order_.clear();
-        unclaimed_events_.clear();
-        reclaimed_.clear();
-        expired_.clear();
-        waiting_.clear();
-        raised_.clear();
+        forget_requests_locked();
       }
       stopping_ = true;
       if (channel_) channel_->wake();
@@ -379,7 +368,7 @@ class Core::Impl {
       const std::string size = std::to_string(payload.size());
       const std::string max = std::to_string(limit);
       const std::string n = std::to_string(response.id);
-      send_payload_locked(text_response(
+      send_unchecked_locked(text_response(
           response.id, 502,
           "Error: the 1C answer (" + size + " bytes) is larger than the service accepts (" + max + " bytes)"));
       return fail_locked("ответ на запрос " + n + " (" + size + " байт) больше, чем принимает служба (" + max +
@@ -392,11 +381,23 @@ class Core::Impl {
     channel_->send(shm::MessageType::response, response.id, std::move(payload), shm::Channel::Flush::now);
     return {};
   }
-  void send_payload_locked(const ResponseEnvelope& response) {
+  /// Sends without the size check: only for the add-in's own short error answers.
+  void send_unchecked_locked(const ResponseEnvelope& response) {
     if (!channel_) return;
     std::vector<std::byte> payload;
     encode(response, payload);
     channel_->send(shm::MessageType::response, response.id, std::move(payload), shm::Channel::Flush::now);
+  }
+
+  /// Every request this add-in held, in every state, is forgotten: on attach, Остановить and a lost service.
+  void forget_requests_locked() {
+    waiting_.clear();
+    delivered_.clear();
+    delivery_order_.clear();
+    unclaimed_events_.clear();
+    reclaimed_.clear();
+    expired_.clear();
+    raised_.clear();
   }
 
   void mark_delivered_locked(const RequestPtr& request) {
@@ -639,13 +640,7 @@ class Core::Impl {
       notice_ = "связь со службой 1chserver потеряна (" + why +
                 "); компонента переподключается / the connection to the 1chserver service was lost (" + why +
                 "); reconnecting";
-      waiting_.clear();
-      delivered_.clear();
-      delivery_order_.clear();
-      unclaimed_events_.clear();
-      reclaimed_.clear();
-      expired_.clear();
-      raised_.clear();
+      forget_requests_locked();
       channel_->set_state(shm::EndState::detached);
       reconnecting_.store(true);
       attached_.store(false);

@@ -524,7 +524,7 @@ class Dispatcher::Impl {
     }
     // An answer may be as large as a request body the route accepts, plus room for the status and headers.
     // Published in the channel header too: the add-in refuses a larger answer where 1C gives it.
-    channel->set_max_message_bytes(routes_[r].config.http.body_limit + kResponseOverhead);
+    channel->set_max_message_bytes(max_response_bytes(r));
     auto worker = std::make_shared<Worker>(r, s, std::move(*channel));
     {
       std::lock_guard lock(mutex_);
