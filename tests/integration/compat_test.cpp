@@ -127,7 +127,8 @@ TEST_F(Compat, AnAnswerLargerThanTheServiceAcceptsIsRefusedWhereItIsGiven) {
   const auto took = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(refused.status, 502) << refused.error << refused.body.substr(0, 300);
   EXPECT_NE(refused.body.find("larger than the service accepts (2097152 bytes)"), std::string::npos) << refused.body;
-  EXPECT_LT(took, 3s) << "answered at once, not after a timeout";
+  // Only the add-in's refusal gives this 502; had the answer been dropped, the wait would end in a 504
+  // after request_timeout_ms (30 s), past this client's 9 s. No timing bound: TSan alone takes 3 s here.
   // 1C code got the error, in Russian then English, with both sizes (printed just after the 502 went out).
   const auto until = std::chrono::steady_clock::now() + 5s;
   while (host.log().find("ВернутьРезультат failed") == std::string::npos && std::chrono::steady_clock::now() < until) {
