@@ -127,6 +127,8 @@ void encode(const RequestEnvelope& r, std::vector<std::byte>& out) {
   w.text(r.method);
   w.text(r.target);
   w.text(r.remote_address);
+  w.text(r.user);
+  w.text(r.auth_scheme);
   w.headers(r.headers);
   w.blob(r.body);
 }
@@ -149,8 +151,8 @@ Expected<RequestEnvelope, CodecError> decode_request(std::span<const std::byte> 
     return Unexpected{CodecError::bad_mode};
   }
   r.mode = static_cast<RouteMode>(mode);
-  if (!rd.text(r.method) || !rd.text(r.target) || !rd.text(r.remote_address) || !rd.headers(r.headers) ||
-      !rd.blob(r.body) || !rd.finish()) {
+  if (!rd.text(r.method) || !rd.text(r.target) || !rd.text(r.remote_address) || !rd.text(r.user) ||
+      !rd.text(r.auth_scheme) || !rd.headers(r.headers) || !rd.blob(r.body) || !rd.finish()) {
     return Unexpected{rd.error()};
   }
   return r;

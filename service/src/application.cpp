@@ -62,6 +62,7 @@ Status<std::string> ServiceApplication::start_operations() {
     route.port = address->port;
     route.mode = RouteMode::http;
     route.http = config_.http;
+    route.access = config_.metrics_access;
     metrics_config_.routes = {route};
     observability_ = std::make_unique<ObservabilitySink>(*dispatcher_, &server_->stats());
     metrics_server_ = std::make_unique<HttpServer>(io_, *observability_);

@@ -125,24 +125,28 @@ void read_auth(const json::value& value, const std::string& key, AccessConfig& a
   }
 }
 
+// "allow": ["10.0.0.0/8", "::1"]
+void read_allow(const json::value& value, const std::string& key, AccessConfig& access) {
+  if (!value.is_array()) fail(key, "expected an array of addresses or blocks");
+  const json::array& blocks = value.get_array();
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    access.allow.push_back(read_string(blocks[i], fmt::format("{}[{}]", key, i)));
+  }
+}
+
 RouteConfig read_route(const json::value& value, const std::string& key, const HttpLimits& http) {
   const json::object& object = as_object(value, key);
   reject_unknown_keys(object, key,
                       {"name", "listen", "mode", "request_timeout_ms", "no_worker_wait_ms", "queue_limit",
                        "worker_in_flight", "while_paused", "hold_time_ms", "retry_after_s", "path_prefix", "http",
-                       "auth", "allow", "insecure_unauthenticated_remote", "tls"});
+                       "auth", "allow", "insecure_unauthenticated_remote", "tls", "forward_credentials"});
   RouteConfig route;
   route.http = http;
   if (const json::value* limits = object.if_contains("http")) read_http(*limits, child(key, "http"), route.http);
   if (const json::value* auth = object.if_contains("auth")) read_auth(*auth, child(key, "auth"), route.access);
-  if (const json::value* allow = object.if_contains("allow")) {
-    if (!allow->is_array()) fail(child(key, "allow"), "expected an array of addresses or blocks");
-    const json::array& blocks = allow->get_array();
-    for (std::size_t i = 0; i < blocks.size(); ++i) {
-      route.access.allow.push_back(read_string(blocks[i], fmt::format("{}.allow[{}]", key, i)));
-    }
-  }
+  if (const json::value* allow = object.if_contains("allow")) read_allow(*allow, child(key, "allow"), route.access);
   read_into(object, key, "insecure_unauthenticated_remote", route.access.insecure_unauthenticated_remote);
+  read_into(object, key, "forward_credentials", route.forward_credentials);
   if (const json::value* tls = object.if_contains("tls")) {
     const std::string tls_key = child(key, "tls");
     const json::object& tls_object = as_object(*tls, tls_key);
@@ -198,9 +202,10 @@ void read_shm(const json::value& value, ServiceConfig& config) {
 
 ServiceConfig read_config(const json::value& root) {
   const json::object& object = as_object(root, "");
-  reject_unknown_keys(object, "",
-                      {"shm_prefix", "shm", "threads", "ring_bytes", "max_workers_per_route", "stop_grace_ms",
-                       "worker_liveness_ms", "log", "http", "routes", "admin_socket", "metrics_listen"});
+  reject_unknown_keys(
+      object, "",
+      {"shm_prefix", "shm", "threads", "ring_bytes", "max_workers_per_route", "stop_grace_ms", "worker_liveness_ms",
+       "log", "http", "routes", "admin_socket", "metrics_listen", "metrics_auth", "metrics_allow"});
   ServiceConfig config;
   read_into(object, "", "shm_prefix", config.shm_prefix);
   read_into(object, "", "threads", config.threads);
@@ -210,6 +215,11 @@ ServiceConfig read_config(const json::value& root) {
   read_into(object, "", "worker_liveness_ms", config.worker_liveness);
   read_into(object, "", "admin_socket", config.admin_socket);
   read_into(object, "", "metrics_listen", config.metrics_listen);
+  if (const json::value* auth = object.if_contains("metrics_auth"))
+    read_auth(*auth, "metrics_auth", config.metrics_access);
+  if (const json::value* allow = object.if_contains("metrics_allow")) {
+    read_allow(*allow, "metrics_allow", config.metrics_access);
+  }
   if (const json::value* shm = object.if_contains("shm")) read_shm(*shm, config);
   if (const json::value* log = object.if_contains("log")) read_log(*log, config);
   // The top-level limits first: they are every route's defaults.
@@ -328,8 +338,29 @@ void validate_route(const RouteConfig& route, const std::string& key) {
   }
 }
 
+// The metrics listener tells its reader every route, queue and worker: beyond loopback it needs an
+// allow-list or credentials, with no "insecure" way round.
+void validate_metrics(const ServiceConfig& config) {
+  if (auto access = RouteAccess::make(config.metrics_access); !access) {
+    throw ConfigError{fmt::format("metrics_{}", access.error())};
+  }
+  if (config.metrics_listen.empty()) return;
+  const auto listen = parse_listen_address(config.metrics_listen);
+  if (!listen) fail("metrics_listen", listen.error());
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(listen->address, ec);
+  if (ec) fail("metrics_listen", fmt::format("\"{}\" is not an IP address", listen->address));
+  if (!address.is_loopback() && config.metrics_access.allow.empty() &&
+      !config.metrics_access.requires_authentication()) {
+    fail("metrics_listen", fmt::format("{} is reachable beyond this machine: add \"metrics_allow\" (the addresses of "
+                                       "your monitoring) or \"metrics_auth\" (basic or bearer)",
+                                       config.metrics_listen));
+  }
+}
+
 void validate(const ServiceConfig& config) {
   if (config.routes.empty()) fail("routes", "at least one route is needed");
+  validate_metrics(config);
   for (std::size_t i = 0; i < config.routes.size(); ++i) {
     const RouteConfig& route = config.routes[i];
     const std::string key = fmt::format("routes[{}]", i);

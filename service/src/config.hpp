@@ -70,7 +70,9 @@ struct RouteConfig {
   std::chrono::seconds retry_after{10};  ///< Retry-After of a 503 given while paused (reject) or held too long
   HttpLimits http;                       ///< the top-level "http" limits with the route's own overrides
   AccessConfig access;                   ///< allow-list and authentication
-  TlsConfig tls;                         ///< must be the same for routes sharing an address and port
+  /// Pass Authorization, Proxy-Authorization and Cookie on to 1C (off: 1C gets the user name only).
+  bool forward_credentials = false;
+  TlsConfig tls;  ///< must be the same for routes sharing an address and port
 };
 
 struct ServiceConfig {
@@ -97,6 +99,8 @@ struct ServiceConfig {
   std::string admin_socket;
   /// Health and Prometheus metrics listener, "address:port"; empty disables it. Local by default.
   std::string metrics_listen = "127.0.0.1:9188";
+  /// Who may read it ("metrics_auth", "metrics_allow"): needed when metrics_listen is beyond loopback.
+  AccessConfig metrics_access;
 };
 
 }  // namespace hserver::service

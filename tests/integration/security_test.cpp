@@ -1,6 +1,7 @@
 // Security as a client and an administrator meet it, through the real service: credentials on a route
 // (and the failures counted in /metrics), a listener beyond loopback refused without authentication,
-// and `1chserver hash-secret`.
+// what 1C is told of the client's credentials (the user name, not the headers, unless a route asks),
+// the metrics listener beyond loopback only with an allow-list or credentials, and `1chserver hash-secret`.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -56,6 +57,65 @@ TEST_F(Security, ListeningBeyondLoopbackWithoutAuthenticationIsRefused) {
             std::string::npos)
       << service.log();
   EXPECT_NE(service.log().find("insecure_unauthenticated_remote"), std::string::npos);
+}
+
+TEST_F(Security, OneCGetsTheUserNameAndNotTheCredentials) {
+  start_service(ServiceOptions().with_routes_json(kProtectedRoute));
+  start_host(HostOptions().with_route("api"));
+  const std::vector<std::pair<std::string, std::string>> headers{{"Authorization", "Basic ZXhjaGFuZ2U6czNjcmV0"},
+                                                                 {"Proxy-Authorization", "Basic b3RoZXI6b3RoZXI="},
+                                                                 {"Cookie", "session=abc"}};
+  const auto reply = http_request(port_, "POST", "/orders", "{}", headers);
+  ASSERT_EQ(reply.status, 200) << reply.error << reply.body;
+  EXPECT_EQ(reply.header("X-Echo-User"), "exchange");
+  EXPECT_EQ(reply.header("X-Echo-Auth-Scheme"), "basic");
+  // Every member of the shared-memory group could read them on their way: they stay in the service.
+  EXPECT_EQ(reply.header("X-Echo-Credentials"), "");
+}
+
+TEST_F(Security, ARouteThatAsksForCredentialsGetsThem) {
+  start_service(ServiceOptions().with_routes_json(
+      R"([{"name": "open", "listen": "127.0.0.1:$PORT", "mode": "http", "forward_credentials": true}])"));
+  start_host(HostOptions().with_route("open"));
+  const auto reply =
+      http_request(port_, "GET", "/x", {}, {{"Authorization", "Bearer for-1c-itself"}, {"Cookie", "session=abc"}});
+  ASSERT_EQ(reply.status, 200) << reply.error << reply.body;
+  EXPECT_EQ(reply.header("X-Echo-Credentials"), "Authorization,Cookie");
+  // The route itself checks no credentials: nobody was authenticated.
+  EXPECT_EQ(reply.header("X-Echo-User"), "");
+  EXPECT_EQ(reply.header("X-Echo-Auth-Scheme"), "");
+}
+
+TEST_F(Security, MetricsBeyondLoopbackNeedAnAllowListOrCredentials) {
+  const std::string config = work_dir_ + "/metrics.json";
+  const auto run = [&](const std::string& metrics_keys, const std::string& listen, const std::string& log) {
+    std::ofstream{config} << R"({"routes": [{"listen": "127.0.0.1:)" << port_ << R"("}])" << metrics_keys << "}\n";
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{HSERVER_SERVICE_EXE, "--config", config, "--shm-prefix", prefix_, "--metrics-listen",
+                                 listen, "--admin-socket", admin_socket_},
+        std::vector<std::string>{}, work_dir_ + "/" + log);
+  };
+  const std::string anywhere = "0.0.0.0:" + std::to_string(metrics_port_);
+  {
+    auto refused = run("", anywhere, "refused.log");
+    const auto code = refused->wait(10s);
+    ASSERT_TRUE(code.has_value()) << "the service started: " << refused->log();
+    EXPECT_EQ(*code, 2);
+    EXPECT_NE(refused->log().find("metrics_listen: " + anywhere + " is reachable beyond this machine"),
+              std::string::npos)
+        << refused->log();
+  }
+  // With credentials ("exchange" / "s3cret", as the route above) it starts and asks for them.
+  auto service = run(R"(, "metrics_auth": {"basic": [{"user": "exchange", "password_hash":
+      "sha256$1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0"}]})",
+                     anywhere, "service.log");
+  ASSERT_TRUE(wait_for_port(metrics_port_, 10s)) << service->log();
+  const auto anonymous = metrics_get("/metrics");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  const auto reader =
+      http_request(metrics_port_, "GET", "/metrics", {}, {{"Authorization", "Basic ZXhjaGFuZ2U6czNjcmV0"}});
+  EXPECT_EQ(reader.status, 200) << reader.error;
+  EXPECT_NE(reader.body.find("hserver_"), std::string::npos) << reader.body.substr(0, 300);
 }
 
 TEST_F(Security, HashSecretPrintsAFormTheServiceAccepts) {

@@ -479,6 +479,8 @@ std::string request_to_json(const RequestEnvelope& request) {
   json["path"] = as_utf8_text(path);
   json["query"] = as_utf8_text(query);
   json["remote_address"] = as_utf8_text(request.remote_address);
+  json["user"] = as_utf8_text(request.user);
+  json["auth_scheme"] = as_utf8_text(request.auth_scheme);
   boost::json::array headers;
   headers.reserve(request.headers.size());
   for (const Header& header : request.headers) {

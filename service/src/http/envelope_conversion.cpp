@@ -71,6 +71,13 @@ HttpResponse bad_gateway(std::string_view why, const ResponseContext& context) {
 
 }  // namespace
 
+void remove_credential_headers(std::vector<Header>& headers) {
+  std::erase_if(headers, [](const Header& header) {
+    return iequals(header.name, "Authorization") || iequals(header.name, "Proxy-Authorization") ||
+           iequals(header.name, "Cookie");
+  });
+}
+
 ResponseEnvelope make_error_envelope(std::uint16_t status, std::string_view why) {
   ResponseEnvelope response;
   response.status = status;

@@ -34,6 +34,11 @@ using EnvelopeOrRefusal = Expected<RequestEnvelope, ResponseEnvelope>;
 EnvelopeOrRefusal to_request_envelope(HttpRequest request, RouteMode mode, std::string remote_address,
                                       std::string_view path_prefix = "/");
 
+/// @brief Drops Authorization, Proxy-Authorization and Cookie. Every member of the shared-memory group
+/// could read them on their way to 1C, and the route's own credentials have done their work here: a
+/// route passes them on only with `forward_credentials` (the user name travels as a field of its own).
+void remove_credential_headers(std::vector<Header>& headers);
+
 /// @brief A service-made error answer: `status` with the body "Error: <why>".
 ResponseEnvelope make_error_envelope(std::uint16_t status, std::string_view why);
 

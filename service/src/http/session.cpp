@@ -189,6 +189,8 @@ void Session::on_read_header(beast::error_code ec, std::size_t) {
     const RouteAccess& access = context_->access_of(*route_);
     switch (access.check(remote_ip_, header[bhttp::field::authorization])) {
       case RouteAccess::Verdict::allowed:
+        identity_ =
+            access.requires_authentication() ? identity_of(header[bhttp::field::authorization]) : RequestIdentity{};
         break;
       case RouteAccess::Verdict::forbidden:
         count(FrontStats::Reason::forbidden);
@@ -297,6 +299,7 @@ void Session::handle_request(HttpRequest request) {
   pending.arrived = request_started_;
   pending.method = std::string{request.method_string()};
   const RouteConfig* route = std::exchange(route_, nullptr);
+  RequestIdentity identity = std::exchange(identity_, RequestIdentity{});
   // No route: the service answers, in plain text like every answer of its own.
   pending.response_context = ResponseContext{route ? route->mode : RouteMode::legacy, request.version(),
                                              request.keep_alive(), request.method() == bhttp::verb::head};
@@ -329,6 +332,9 @@ void Session::handle_request(HttpRequest request) {
   }
   // The id stays 0: dispatch numbers requests, and the answer carries that number back for the log.
   RequestEnvelope envelope = std::move(converted.value());
+  envelope.user = std::move(identity.user);
+  envelope.auth_scheme = std::move(identity.scheme);
+  if (!route->forward_credentials) remove_credential_headers(envelope.headers);
   // The completion may run on any thread, even inside submit(): always hop back onto our strand. It
   // holds the session alive, and on_answer ignores answers for a connection that has closed.
   context_->sink.submit(

@@ -100,6 +100,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_address_;
   boost::asio::ip::address remote_ip_;  // for the routes' allow-lists
   const RouteConfig* route_ = nullptr;  // of the request being read, chosen at its header
+  RequestIdentity identity_;            // of the request being read, once its credentials verified
   std::uint64_t requests_ = 0;          // read on this connection
   bool counted_ = false;                // in context_->connections
   boost::beast::flat_buffer buffer_;

@@ -221,6 +221,16 @@ Expected<std::shared_ptr<const RouteAccess>, std::string> RouteAccess::make(cons
   return std::shared_ptr<const RouteAccess>{std::move(access)};
 }
 
+RequestIdentity identity_of(std::string_view authorization) {
+  if (credentials_of(authorization, "Bearer")) return RequestIdentity{"bearer", {}};
+  const auto encoded = credentials_of(authorization, "Basic");
+  if (!encoded) return {};
+  const auto decoded = decode_base64(*encoded);
+  const auto colon = decoded ? decoded->find(':') : std::string::npos;
+  if (colon == std::string::npos) return {};
+  return RequestIdentity{"basic", decoded->substr(0, colon)};
+}
+
 RouteAccess::Verdict RouteAccess::check(const boost::asio::ip::address& remote, std::string_view authorization) const {
   if (!allow_.empty() &&
       std::none_of(allow_.begin(), allow_.end(), [&](const Cidr& cidr) { return cidr.contains(remote); })) {

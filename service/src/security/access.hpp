@@ -54,6 +54,15 @@ BearerToken make_bearer_token();
 /// @brief Standard base64 (RFC 4648, with padding) as HTTP Basic uses it; nullopt when malformed.
 std::optional<std::string> decode_base64(std::string_view text);
 
+/// @brief Who a request's credentials name, as 1C is told (RequestEnvelope::user and auth_scheme).
+struct RequestIdentity {
+  std::string scheme;  ///< "basic" or "bearer"; empty when the header carries neither
+  std::string user;    ///< the Basic user name; empty for a bearer token
+};
+/// @brief The identity an Authorization header claims. Only meaningful once RouteAccess::check has
+/// verified that header (the session asks only then); parsing alone proves nothing.
+RequestIdentity identity_of(std::string_view authorization);
+
 /// @brief One Basic user: the name and the stored form of the password.
 struct BasicUser {
   std::string name;

@@ -163,6 +163,14 @@ class EchoHandler : public AnsweringHandler {
     boost::json::object headers;
     headers["Content-Type"] = content_type;
     headers["X-Echo-Method"] = json_string(request, "method");
+    // Who the service said the client is, and which credential headers reached 1C (security tests).
+    headers["X-Echo-User"] = json_string(request, "user");
+    headers["X-Echo-Auth-Scheme"] = json_string(request, "auth_scheme");
+    std::string credentials;
+    for (const char* name : {"Authorization", "Proxy-Authorization", "Cookie"}) {
+      if (!header_value(request, name).empty()) credentials += (credentials.empty() ? "" : ",") + std::string(name);
+    }
+    headers["X-Echo-Credentials"] = credentials;
     return send(session, id, 200, headers, body.value);
   }
 };

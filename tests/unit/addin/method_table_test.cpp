@@ -283,6 +283,8 @@ TEST(RequestJson, CarriesEveryPart) {
   request.method = "POST";
   request.target = "/orders/5?x=1&y=%20";
   request.remote_address = "127.0.0.1:50000";
+  request.user = "Кладовщик";
+  request.auth_scheme = "basic";
   request.headers = {{"Content-Type", "application/json"}, {"X-A", "1"}, {"X-A", "2"}};
   request.body = "{\"имя\":\"значение\"}";
 
@@ -294,6 +296,8 @@ TEST(RequestJson, CarriesEveryPart) {
   EXPECT_EQ(json.at("path").as_string(), "/orders/5");
   EXPECT_EQ(json.at("query").as_string(), "x=1&y=%20");
   EXPECT_EQ(json.at("remote_address").as_string(), "127.0.0.1:50000");
+  EXPECT_EQ(json.at("user").as_string(), "Кладовщик");
+  EXPECT_EQ(json.at("auth_scheme").as_string(), "basic");
   const auto& headers = json.at("headers").as_array();
   ASSERT_EQ(headers.size(), 3u);
   EXPECT_EQ(headers[2].as_array()[0].as_string(), "X-A");

@@ -12,6 +12,8 @@ RequestEnvelope sample_request() {
   r.method = "POST";
   r.target = "/api/stock?item=42";
   r.remote_address = "[::1]:5000";
+  r.user = "Бухгалтер";
+  r.auth_scheme = "basic";
   r.headers = {{"Content-Type", "application/json"}, {"X-Dup", "1"}, {"X-Dup", "2"}};
   r.body = std::string("\0binary\xff", 8);
   return r;

@@ -131,6 +131,21 @@ TEST(RouteAccess, BasicAndBearerCredentials) {
   EXPECT_EQ(access.challenges()[1], "Bearer realm=\"1chserver\"");
 }
 
+TEST(RequestIdentity, NamesTheBasicUserOrTheBearerScheme) {
+  const RequestIdentity basic = identity_of("Basic " + base64("Кладовщик:pa:ss"));
+  EXPECT_EQ(basic.scheme, "basic");
+  EXPECT_EQ(basic.user, "Кладовщик");  // the name ends at the first colon; the password may hold more
+  const RequestIdentity bearer = identity_of("bearer abc");
+  EXPECT_EQ(bearer.scheme, "bearer");
+  EXPECT_EQ(bearer.user, "");
+  for (const std::string& bad :
+       std::vector<std::string>{"", "Basic", "Basic !!!", "Basic " + base64("no-colon"), "Digest x"}) {
+    const RequestIdentity none = identity_of(bad);
+    EXPECT_EQ(none.scheme, "") << bad;
+    EXPECT_EQ(none.user, "") << bad;
+  }
+}
+
 TEST(RouteAccess, AllowListComesFirst) {
   AccessConfig config;
   config.allow = {"10.0.0.0/8", "::1"};

@@ -215,6 +215,35 @@ TEST(Config, ValidationRules) {
   EXPECT_EQ(validation_error(timeout), "routes[0].request_timeout_ms: must be at least 1");
 }
 
+TEST(Config, MetricsBeyondLoopbackNeedAnAllowListOrCredentials) {
+  ServiceConfig config;
+  config.metrics_listen = "0.0.0.0:9188";
+  EXPECT_EQ(validation_error(config),
+            "metrics_listen: 0.0.0.0:9188 is reachable beyond this machine: add \"metrics_allow\" (the addresses of "
+            "your monitoring) or \"metrics_auth\" (basic or bearer)");
+  config.metrics_listen = "[::]:9188";
+  EXPECT_EQ(validation_error(config).rfind("metrics_listen: [::]:9188 is reachable", 0), 0u);
+
+  const ServiceConfig allowed = parsed(R"({"metrics_listen": "10.0.0.5:9188", "metrics_allow": ["10.0.0.0/24"]})");
+  EXPECT_EQ(allowed.metrics_access.allow, std::vector<std::string>{"10.0.0.0/24"});
+  EXPECT_TRUE(validate_config(allowed).has_value());
+  const ServiceConfig authenticated = parsed(
+      R"({"metrics_listen": "0.0.0.0:9188", "metrics_auth": {"bearer": ["sha256$)" + std::string(64, 'a') + R"("]}})");
+  EXPECT_TRUE(validate_config(authenticated).has_value());
+  EXPECT_TRUE(validate_config(parsed(R"({"metrics_listen": "[::1]:9188"})")).has_value());  // loopback: as before
+
+  ServiceConfig bad_block;
+  bad_block.metrics_access.allow = {"10.0.0.0/33"};
+  EXPECT_EQ(validation_error(bad_block).rfind("metrics_allow[0]: ", 0), 0u) << validation_error(bad_block);
+  EXPECT_EQ(parse_error(R"({"metrics_auth": {"basic": {}}})").rfind("metrics_auth.basic: ", 0), 0u);
+}
+
+TEST(Config, CredentialHeadersReach1COnlyWhenARouteAsks) {
+  EXPECT_FALSE(RouteConfig{}.forward_credentials);
+  const ServiceConfig config = parsed(R"({"routes": [{"name": "a", "forward_credentials": true}]})");
+  EXPECT_TRUE(config.routes[0].forward_credentials);
+}
+
 TEST(Config, OverridesOfTheSingleRoute) {
   ServiceConfig config;
   ConfigOverrides overrides;

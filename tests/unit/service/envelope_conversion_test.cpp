@@ -92,6 +92,15 @@ TEST(RequestEnvelope, HttpRouteKeepsUnknownMethods) {
   EXPECT_EQ(envelope->method, "PURGE");
 }
 
+TEST(RequestEnvelope, CredentialHeadersAreRemovedWhateverTheirCase) {
+  std::vector<Header> headers{
+      {"authorization", "Basic eDp5"},       {"X-A", "1"},        {"Cookie", "a=b"}, {"COOKIE", "c=d"},
+      {"Proxy-Authorization", "Basic eDp5"}, {"X-Cookie", "kept"}};
+  remove_credential_headers(headers);
+  const std::vector<Header> expected{{"X-A", "1"}, {"X-Cookie", "kept"}};
+  EXPECT_EQ(headers, expected);
+}
+
 ResponseEnvelope answer(std::uint16_t status, std::string body, std::vector<Header> headers = {}) {
   ResponseEnvelope envelope;
   envelope.id = 9;

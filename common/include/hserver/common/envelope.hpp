@@ -37,6 +37,10 @@ struct RequestEnvelope {
   std::string method;          ///< "GET", "POST", ...
   std::string target;          ///< the raw request target, path and query as received
   std::string remote_address;  ///< "127.0.0.1:53122" or "[::1]:53122"
+  /// Who the route's authentication let in: the HTTP Basic user name; empty when the route asks for no
+  /// credentials or a bearer token was presented (see auth_scheme).
+  std::string user;
+  std::string auth_scheme;  ///< "basic", "bearer", or empty: no authentication on this route
   std::vector<Header> headers;
   std::string body;
   friend bool operator==(const RequestEnvelope&, const RequestEnvelope&) = default;

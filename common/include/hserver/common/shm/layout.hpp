@@ -16,7 +16,9 @@ namespace hserver::shm {
 inline constexpr std::uint64_t kMagic = 0x3152565253484331ull;  // "1CHSRVR1" read as little-endian bytes
 // 2: ChannelHeader gained max_response_bytes and service_detach_reason (the add-in refuses an answer the
 // service would not accept, and says why the service let it go).
-inline constexpr std::uint32_t kLayoutVersion = 2;
+// 3: a request envelope carries the authenticated user and scheme (user, auth_scheme after
+// remote_address); credential headers are no longer forwarded by default.
+inline constexpr std::uint32_t kLayoutVersion = 3;
 
 inline constexpr std::uint32_t kMaxRoutes = 32;
 inline constexpr std::uint32_t kMaxSlotsPerRoute = 64;
