@@ -6,6 +6,7 @@ set(HSERVER_FUZZERS
   http_response  # ResponseEnvelope -> HTTP response -> serialised -> parsed back
   envelope_codec # decode_request / decode_response on raw bytes; decode -> encode is the identity
   legacy_path    # decode_legacy_target against a reference decoder
+  path_normalization # normalize_target's properties; RouteTable::resolve keeps both readings consistent
   shm_ring       # RingWriter/RingReader over heap memory: frames round-trip, impossible positions refused
   shm_channel    # Channel::pump over a real channel segment: fragments, reassembly, hostile ring bytes
   utf            # UTF-8 <-> UTF-16 against a reference validator; round trips
@@ -18,6 +19,7 @@ set(HSERVER_FUZZER_SECONDS
   15 # http_response
   15 # envelope_codec
   10 # legacy_path
+  10 # path_normalization
   15 # shm_ring
   20 # shm_channel
   15 # utf

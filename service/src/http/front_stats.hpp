@@ -27,6 +27,8 @@ class FrontStats {
     write_timeout,            ///< a client that did not read its answer
     requests_per_connection,  ///< connection closed after its allowed number of requests
     tls_handshake,            ///< a TLS handshake that failed (plain HTTP to a TLS port, bad versions...)
+    bad_framing,              ///< 400/501 and close: Transfer-Encoding, Content-Length or Host per RFC 9112
+    bad_path,                 ///< 400 and close: a path with an ambiguous encoding (path_normalization.hpp)
     count_
   };
   static constexpr std::array<std::string_view, static_cast<std::size_t>(Reason::count_)> kNames{
@@ -41,7 +43,9 @@ class FrontStats {
       "idle_timeout",
       "write_timeout",
       "requests_per_connection",
-      "tls_handshake"};
+      "tls_handshake",
+      "bad_framing",
+      "bad_path"};
 
   void count(Reason reason) noexcept {
     counters_[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "http/path_normalization.hpp"
+
 namespace hserver::service {
 
 bool target_has_prefix(std::string_view target, std::string_view prefix) noexcept {
@@ -32,6 +34,31 @@ const RouteConfig* RouteTable::match(std::string_view target) const noexcept {
     if (target_has_prefix(target, route.path_prefix)) return &route;
   }
   return nullptr;
+}
+
+Expected<RouteChoice, std::string> RouteTable::resolve(std::string_view raw_target) const {
+  const RouteConfig* raw_route = match(raw_target);
+  auto normalized = normalize_target(raw_target);
+  if (!normalized) {
+    if (raw_route != nullptr && raw_route->mode == RouteMode::legacy && !has_route_under(*raw_route)) {
+      return RouteChoice{raw_route, std::string{raw_target}};
+    }
+    return Unexpected{normalized.error()};
+  }
+  const RouteConfig* route = match(*normalized);
+  if (route == nullptr || route->mode == RouteMode::http) return RouteChoice{route, std::move(*normalized)};
+  if (route != raw_route) {
+    return Unexpected{
+        fmt::format("the path reaches the legacy route '{}' only once normalised: send its prefix {} as is",
+                    route->name, route->path_prefix)};
+  }
+  return RouteChoice{route, std::string{raw_target}};
+}
+
+bool RouteTable::has_route_under(const RouteConfig& route) const noexcept {
+  return std::any_of(routes_.begin(), routes_.end(), [&](const RouteConfig& other) {
+    return &other != &route && target_has_prefix(other.path_prefix, route.path_prefix);
+  });
 }
 
 std::string RouteTable::describe() const {

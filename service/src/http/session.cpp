@@ -12,6 +12,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "http/request_framing.hpp"
 #include "http/session_registry.hpp"
 
 namespace hserver::service {
@@ -181,10 +182,25 @@ void Session::on_read_header(beast::error_code ec, std::size_t) {
     on_read_error(ec);
     return;
   }
+  auto& header = parser_->get();
+  // A request a proxy in front could frame differently goes no further (request smuggling).
+  if (auto refusal = check_request_framing(header)) {
+    count(FrontStats::Reason::bad_framing);
+    abandon_request();
+    refuse(refusal->status, refusal->why);
+    return;
+  }
   // The route, its allow-list and its credentials are settled before the body is read: a stranger
-  // cannot make the service read (or hold) a large body.
-  const auto& header = parser_->get();
-  route_ = context_->routes.match(header.target());
+  // cannot make the service read (or hold) a large body. The route is chosen on the normalised path.
+  auto choice = context_->routes.resolve(header.target());
+  if (!choice) {
+    count(FrontStats::Reason::bad_path);
+    abandon_request();
+    refuse(400, choice.error());
+    return;
+  }
+  route_ = choice->route;
+  header.target(choice->target);  // what 1C (or the legacy decoder) receives
   if (route_ != nullptr) {
     const RouteAccess& access = context_->access_of(*route_);
     switch (access.check(remote_ip_, header[bhttp::field::authorization])) {
@@ -281,6 +297,11 @@ void Session::on_read_error(beast::error_code ec) {
     count(FrontStats::Reason::body_too_large);
     refuse(413, fmt::format("the request body exceeds {} bytes",
                             route_ != nullptr ? route_->http.body_limit : context_->limits.body_limit));
+  } else if (ec == bhttp::error::bad_transfer_encoding || ec == bhttp::error::bad_content_length ||
+             ec == bhttp::error::multiple_content_length) {
+    // Beast's own framing refusals (Transfer-Encoding with Content-Length, differing lengths).
+    count(FrontStats::Reason::bad_framing);
+    refuse(400, fmt::format("malformed request: {}", ec.message()));
   } else if (ec.category() == http_error_category() && ec != bhttp::error::partial_message) {
     count(FrontStats::Reason::malformed);
     refuse(400, fmt::format("malformed request: {}", ec.message()));

@@ -171,6 +171,7 @@ class EchoHandler : public AnsweringHandler {
       if (!header_value(request, name).empty()) credentials += (credentials.empty() ? "" : ",") + std::string(name);
     }
     headers["X-Echo-Credentials"] = credentials;
+    headers["X-Echo-Target"] = json_string(request, "target");  // the path 1C was given
     return send(session, id, 200, headers, body.value);
   }
 };

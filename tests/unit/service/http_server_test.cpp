@@ -678,6 +678,41 @@ TEST_F(HttpServerTest, RoutesSharingAPortAreChosenByPathPrefix) {
   EXPECT_EQ(std::vector<std::string>(routes.begin(), routes.begin() + 2), (std::vector<std::string>{"legacy", "api"}));
 }
 
+TEST_F(HttpServerTest, AmbiguousFramingIsRefusedBeforeTheSinkAndTheConnectionCloses) {
+  start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::http));
+  // Beast reads no body for "xchunked": the smuggled GET would be a second request here.
+  Client client{endpoint_};
+  client.send("POST /a HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: xchunked\r\n\r\n" + get("/smuggled"));
+  auto refused = client.read();
+  ASSERT_TRUE(refused) << client.last_error();
+  EXPECT_EQ(refused->result_int(), 400u);
+  EXPECT_EQ(refused->body(), "Error: the final transfer coding is not chunked: the length of the body is unknown");
+  EXPECT_FALSE(refused->keep_alive());
+  EXPECT_TRUE(client.closed_by_server());
+  EXPECT_TRUE(sink<ThreadSink>().seen().empty());
+  EXPECT_EQ(server_->stats().value(FrontStats::Reason::bad_framing), 1u);
+}
+
+TEST_F(HttpServerTest, TheSinkGetsTheNormalisedPathAndAmbiguousPathsGet400) {
+  start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::http));
+  Client client{endpoint_};
+  client.send(get("//a/./b/../%63?q=/../"));
+  auto answer = client.read();
+  ASSERT_TRUE(answer) << client.last_error();
+  EXPECT_EQ(answer->result_int(), 200u);
+  ASSERT_EQ(sink<ThreadSink>().seen().size(), 1u);
+  EXPECT_EQ(sink<ThreadSink>().seen()[0].target, "/a/c?q=/../");
+
+  client.send(get("/a%2Fb"));
+  auto refused = client.read();
+  ASSERT_TRUE(refused) << client.last_error();
+  EXPECT_EQ(refused->result_int(), 400u);
+  EXPECT_EQ(refused->body(), "Error: an encoded '/', '\\' or NUL (\"%2F\") at offset 2 of the path is ambiguous");
+  EXPECT_TRUE(client.closed_by_server());
+  EXPECT_EQ(sink<ThreadSink>().seen().size(), 1u);
+  EXPECT_EQ(server_->stats().value(FrontStats::Reason::bad_path), 1u);
+}
+
 // ---- access, limits, TLS -------------------------------------------------------------------------
 
 std::string basic(std::string_view user_colon_password) {

@@ -58,5 +58,58 @@ TEST(RouteTable, NoRootMeansSomePathsHaveNoRoute) {
   EXPECT_EQ(table.describe(), "'api' (/api), 'legacy' (/1c)");
 }
 
+RouteConfig route(std::string name, std::string prefix, RouteMode mode) {
+  RouteConfig config = route(std::move(name), std::move(prefix));
+  config.mode = mode;
+  return config;
+}
+
+std::string resolved(const RouteTable& table, std::string_view target) {
+  const auto choice = table.resolve(target);
+  if (!choice) return "400 " + choice.error();
+  return (choice->route ? choice->route->name : std::string{"-"}) + " " + choice->target;
+}
+
+TEST(RouteTable, TheRouteIsChosenOnTheNormalisedPath) {
+  const RouteTable table{{route("public", "/", RouteMode::http), route("api", "/api", RouteMode::http)}};
+  EXPECT_EQ(resolved(table, "//api/x"), "api /api/x");
+  EXPECT_EQ(resolved(table, "/./api/x"), "api /api/x");
+  EXPECT_EQ(resolved(table, "/x/../api/x"), "api /api/x");
+  EXPECT_EQ(resolved(table, "/%61pi/x?a=/../b"), "api /api/x?a=/../b");
+  EXPECT_EQ(resolved(table, "/api/../x"), "public /x");
+  EXPECT_EQ(resolved(table, "/apix"), "public /apix");
+  EXPECT_NE(resolved(table, "/api%2Fx").find("400 an encoded '/'"), std::string::npos);
+  EXPECT_NE(resolved(table, "/x/../../api").find("400 the path climbs above the root"), std::string::npos);
+  EXPECT_NE(resolved(table, "http://h/api").find("400 the request target must be a path"), std::string::npos);
+
+  const RouteTable api_only{{route("api", "/api", RouteMode::http)}};
+  EXPECT_EQ(resolved(api_only, "/x/.."), "- /");  // no route: 404, as before
+}
+
+// A legacy route's path is code ("//" a comment, "%2F" a '/' in a string): it gets the raw target, and
+// only when the raw and the normalised path name the same route.
+TEST(RouteTable, ALegacyRouteGetsTheCodeAsSentWhenBothReadingsAgree) {
+  const RouteTable table{{route("code", "/", RouteMode::legacy), route("api", "/api", RouteMode::http),
+                          route("admin", "/1c/admin", RouteMode::legacy), route("c1", "/1c", RouteMode::legacy)}};
+  EXPECT_EQ(resolved(table, "/A=1;//x/./y/../z"), "code /A=1;//x/./y/../z");
+  EXPECT_EQ(resolved(table, "/1c/A//B"), "c1 /1c/A//B");
+  EXPECT_EQ(resolved(table, "//api/x"), "api /api/x");  // an http route takes what it names once normalised
+  EXPECT_EQ(resolved(table, "/x/../api/x"), "api /api/x");
+  EXPECT_NE(resolved(table, "//1c/A").find("400 the path reaches the legacy route 'c1' only once normalised"),
+            std::string::npos);
+  EXPECT_NE(resolved(table, "/1c/admin/../A").find("400 the path reaches the legacy route 'c1'"), std::string::npos);
+  EXPECT_NE(resolved(table, "/1c//admin/A").find("400 the path reaches the legacy route 'admin'"), std::string::npos);
+  // Ambiguous encodings: only where no other route lies under the legacy prefix.
+  EXPECT_EQ(resolved(table, "/1c/admin/a%2Fb"), "admin /1c/admin/a%2Fb");
+  EXPECT_EQ(resolved(table, "/1c/admin/../../../x"), "admin /1c/admin/../../../x");
+  EXPECT_NE(resolved(table, "/api%2Fx").find("400 an encoded '/'"), std::string::npos);   // "/" holds "/api"
+  EXPECT_NE(resolved(table, "/1c/a%2Fb").find("400 an encoded '/'"), std::string::npos);  // "/1c" holds "/1c/admin"
+
+  const RouteTable alone{{route("code", "/", RouteMode::legacy)}};
+  EXPECT_EQ(resolved(alone, "/a%2Fb%5Cc%00"), "code /a%2Fb%5Cc%00");
+  EXPECT_EQ(resolved(alone, "/../x"), "code /../x");
+  EXPECT_EQ(resolved(alone, "//x"), "code //x");
+}
+
 }  // namespace
 }  // namespace hserver::service
