@@ -3,16 +3,10 @@
 #include <fmt/format.h>
 
 #include "hserver/common/utf.hpp"
+#include "http/percent_encoding.hpp"
 
 namespace hserver::service {
 namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Shows the offending escape in the error without echoing a long tail of the code.
 std::string_view escape_excerpt(std::string_view target, std::size_t at) {
