@@ -25,8 +25,9 @@ using EnvelopeOrRefusal = Expected<RequestEnvelope, ResponseEnvelope>;
 
 /// @brief Builds the envelope for `request` on a route of `mode`. The id is left 0 for the caller.
 /// Legacy: only GET and HEAD (else 405 "Error: method not allowed"); body = the code decoded from the
-/// target after the route's `path_prefix` (else 400 "Error: <why>"). Http: method, raw target (prefix
-/// included: 1C sees the path the client asked for), every header with duplicates, body.
+/// target after the route's `path_prefix` (else 400 "Error: <why>"). Http: method, the target as given
+/// (prefix included; Session gives the normalised one, see RouteTable::resolve), every header with
+/// duplicates, body.
 /// Headers: all of them, duplicates kept in the order received. Beast files a repeated name right after
 /// its earlier occurrences, so only the order among fields of one name is kept: the order RFC 9110 5.3
 /// makes significant.
