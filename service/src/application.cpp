@@ -64,8 +64,9 @@ Status<std::string> ServiceApplication::start_operations() {
     route.http = config_.http;
     route.access = config_.metrics_access;
     metrics_config_.routes = {route};
-    observability_ = std::make_unique<ObservabilitySink>(*dispatcher_, &server_->stats());
-    metrics_server_ = std::make_unique<HttpServer>(io_, *observability_);
+    observability_ =
+        std::make_unique<ObservabilitySink>(*dispatcher_, &server_->stats(), server_->memory_budget().get());
+    metrics_server_ = std::make_unique<HttpServer>(io_, *observability_, server_->memory_budget());
     if (auto started = metrics_server_->start(metrics_config_); !started) return Unexpected{started.error()};
     spdlog::info("health and metrics on http://{}/metrics",
                  format_endpoint(metrics_server_->local_endpoints().front()));

@@ -19,6 +19,7 @@ struct RunOptions {
   std::string listen, mode, shm_prefix, shm_group, shm_windows_users, log_level, log_file, log_system;
   std::string metrics_listen, admin_socket, paused_behaviour;
   unsigned threads = 0;
+  std::uint64_t memory_budget_bytes = 0;
   std::uint64_t request_timeout_ms = 0, no_worker_wait_ms = 0, stop_grace_ms = 0, worker_liveness_ms = 0;
 };
 
@@ -53,6 +54,8 @@ std::variant<CommandLine, int> parse_command_line(int argc, char** argv) {
   auto* system_log =
       app.add_option("--log-system", run.log_system, "also log to the system log: none, syslog, journald");
   auto* threads = app.add_option("--threads", run.threads, "number of I/O threads");
+  auto* budget = app.add_option("--memory-budget-bytes", run.memory_budget_bytes,
+                                "bytes held in requests and answers at once, whole service (503 beyond it)");
   auto* timeout = app.add_option("--request-timeout-ms", run.request_timeout_ms,
                                  "deadline of a request, for every route (504 after it)");
   auto* wait = app.add_option("--no-worker-wait-ms", run.no_worker_wait_ms,
@@ -95,6 +98,7 @@ std::variant<CommandLine, int> parse_command_line(int argc, char** argv) {
   set_if_given(file, run.log_file, o.log_file);
   set_if_given(system_log, run.log_system, o.log_system);
   set_if_given(threads, run.threads, o.threads);
+  set_if_given(budget, run.memory_budget_bytes, o.memory_budget_bytes);
   set_if_given(timeout, run.request_timeout_ms, o.request_timeout_ms);
   set_if_given(wait, run.no_worker_wait_ms, o.no_worker_wait_ms);
   set_if_given(grace, run.stop_grace_ms, o.stop_grace_ms);

@@ -202,13 +202,14 @@ void read_shm(const json::value& value, ServiceConfig& config) {
 
 ServiceConfig read_config(const json::value& root) {
   const json::object& object = as_object(root, "");
-  reject_unknown_keys(
-      object, "",
-      {"shm_prefix", "shm", "threads", "ring_bytes", "max_workers_per_route", "stop_grace_ms", "worker_liveness_ms",
-       "log", "http", "routes", "admin_socket", "metrics_listen", "metrics_auth", "metrics_allow"});
+  reject_unknown_keys(object, "",
+                      {"shm_prefix", "shm", "threads", "ring_bytes", "max_workers_per_route", "stop_grace_ms",
+                       "worker_liveness_ms", "log", "http", "routes", "admin_socket", "metrics_listen", "metrics_auth",
+                       "metrics_allow", "memory_budget_bytes"});
   ServiceConfig config;
   read_into(object, "", "shm_prefix", config.shm_prefix);
   read_into(object, "", "threads", config.threads);
+  read_into(object, "", "memory_budget_bytes", config.memory_budget_bytes);
   read_into(object, "", "ring_bytes", config.ring_bytes);
   read_into(object, "", "max_workers_per_route", config.max_workers_per_route);
   read_into(object, "", "stop_grace_ms", config.stop_grace);
@@ -408,6 +409,14 @@ void validate(const ServiceConfig& config) {
   }
   if (config.max_workers_per_route == 0) fail("max_workers_per_route", "must be at least 1");
   if (config.threads == 0 || config.threads > 256) fail("threads", "must be between 1 and 256");
+  // A request of the largest size a route allows must fit, or that route could never be used.
+  for (const RouteConfig& route : config.routes) {
+    if (config.memory_budget_bytes < route.http.body_limit) {
+      fail("memory_budget_bytes", fmt::format("{} is less than the body_limit of route '{}' ({}): a request of the "
+                                              "size it allows would always be refused",
+                                              config.memory_budget_bytes, route.name, route.http.body_limit));
+    }
+  }
   if (config.stop_grace.count() < 0) fail("stop_grace_ms", "must not be negative");
   // Below a few heartbeats a short stall of the add-in's process (swap, a debugger) would drop it.
   // Heartbeats come every 250 ms: a second is four of them, so a busy machine does not look like a death.
@@ -516,6 +525,7 @@ Status<std::string> apply_overrides(ServiceConfig& config, const ConfigOverrides
   if (overrides.log_file) config.log_file = *overrides.log_file;
   if (overrides.log_system) config.log_system = *overrides.log_system;
   if (overrides.threads) config.threads = *overrides.threads;
+  if (overrides.memory_budget_bytes) config.memory_budget_bytes = *overrides.memory_budget_bytes;
   constexpr std::uint64_t kMaxMs = 86'400'000;
   if (overrides.request_timeout_ms) {
     if (*overrides.request_timeout_ms > kMaxMs) return Unexpected{std::string{"--request-timeout-ms: at most a day"}};

@@ -84,7 +84,10 @@ struct ServiceConfig {
   std::uint32_t ring_bytes = 1u << 20;       ///< capacity of each ring of a channel (power of two)
   std::uint32_t max_workers_per_route = 16;  ///< attach slots per route
   unsigned threads = 2;                      ///< I/O threads
-  milliseconds stop_grace{5'000};            ///< on SIGTERM: time to finish requests in hand
+  /// Bytes held in requests and answers at once, by the whole service: 503 + Retry-After beyond it.
+  /// 256 MiB fits a small VM and still holds four bodies of the default body_limit at once.
+  std::uint64_t memory_budget_bytes = 256ull * 1024 * 1024;
+  milliseconds stop_grace{5'000};  ///< on SIGTERM: time to finish requests in hand
   /// An attached add-in whose heartbeat (every 100 ms, from its own thread: a busy 1C still beats) is
   /// older than this is taken for dead: what it had not taken goes to another add-in, what it was
   /// running is answered 502. A process that has ended is noticed at once (within 100 ms) regardless.

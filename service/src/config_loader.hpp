@@ -23,6 +23,7 @@ struct ConfigOverrides {
   std::optional<std::string> log_file;
   std::optional<std::string> log_system;
   std::optional<unsigned> threads;
+  std::optional<std::uint64_t> memory_budget_bytes;
   std::optional<std::uint64_t> request_timeout_ms;  ///< applies to every route
   std::optional<std::uint64_t> no_worker_wait_ms;   ///< applies to every route
   std::optional<std::uint64_t> stop_grace_ms;

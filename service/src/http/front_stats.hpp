@@ -29,6 +29,8 @@ class FrontStats {
     tls_handshake,            ///< a TLS handshake that failed (plain HTTP to a TLS port, bad versions...)
     bad_framing,              ///< 400/501 and close: Transfer-Encoding, Content-Length or Host per RFC 9112
     bad_path,                 ///< 400 and close: a path with an ambiguous encoding (path_normalization.hpp)
+    memory_budget,            ///< 503: the request did not fit in memory_budget_bytes
+    method_not_allowed,       ///< 405 (a legacy route given another method than GET or HEAD)
     count_
   };
   static constexpr std::array<std::string_view, static_cast<std::size_t>(Reason::count_)> kNames{
@@ -45,7 +47,9 @@ class FrontStats {
       "requests_per_connection",
       "tls_handshake",
       "bad_framing",
-      "bad_path"};
+      "bad_path",
+      "memory_budget",
+      "method_not_allowed"};
 
   void count(Reason reason) noexcept {
     counters_[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);

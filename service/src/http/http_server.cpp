@@ -44,8 +44,12 @@ Expected<std::shared_ptr<asio::ssl::context>, std::string> make_tls_context(cons
 }  // namespace
 #endif
 
-HttpServer::HttpServer(asio::io_context& io, RequestSink& sink)
-    : io_(io), sink_(sink), registry_(std::make_shared<SessionRegistry>()), stats_(std::make_shared<FrontStats>()) {}
+HttpServer::HttpServer(asio::io_context& io, RequestSink& sink, std::shared_ptr<MemoryBudget> memory_budget)
+    : io_(io),
+      sink_(sink),
+      registry_(std::make_shared<SessionRegistry>()),
+      stats_(std::make_shared<FrontStats>()),
+      memory_budget_(std::move(memory_budget)) {}
 
 HttpServer::~HttpServer() {
   stop_accepting();
@@ -68,6 +72,7 @@ Status<std::string> HttpServer::start(const ServiceConfig& config) {
       groups.push_back({route});
     }
   }
+  if (memory_budget_ == nullptr) memory_budget_ = std::make_shared<MemoryBudget>(config.memory_budget_bytes);
   std::vector<std::shared_ptr<Listener>> opened;
   for (auto& group : groups) {
     const std::string address = group.front().bind_address;
@@ -86,6 +91,7 @@ Status<std::string> HttpServer::start(const ServiceConfig& config) {
     auto* raw = new ListenerContext{
         address, port, RouteTable{std::move(group)}, limits, sink_, registry_, stats_, std::move(access)};
     std::shared_ptr<const ListenerContext> context{raw};
+    raw->memory_budget = memory_budget_;
     if (tls.enabled()) {
 #if HSERVER_HAVE_TLS
       auto made = make_tls_context(tls);

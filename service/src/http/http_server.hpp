@@ -15,6 +15,7 @@
 #include "dispatch/request_sink.hpp"
 #include "hserver/common/expected.hpp"
 #include "http/front_stats.hpp"
+#include "http/memory_budget.hpp"
 
 namespace hserver::service {
 
@@ -27,7 +28,9 @@ class SessionRegistry;
 /// thread (main, or a handler on the io_context); sessions run on the io_context's threads.
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, RequestSink& sink);
+  /// `memory_budget`: shared with another server (the metrics listener shares the main one's); null: a
+  /// budget of its own, of the config's memory_budget_bytes, made by start().
+  HttpServer(boost::asio::io_context& io, RequestSink& sink, std::shared_ptr<MemoryBudget> memory_budget = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -53,12 +56,15 @@ class HttpServer {
 
   /// @brief What the front refused or cut, for /metrics. Lives as long as the server.
   const FrontStats& stats() const noexcept { return *stats_; }
+  /// @brief The bytes held in requests and answers; null before start().
+  const std::shared_ptr<MemoryBudget>& memory_budget() const noexcept { return memory_budget_; }
 
  private:
   boost::asio::io_context& io_;
   RequestSink& sink_;
   std::shared_ptr<SessionRegistry> registry_;
   std::shared_ptr<FrontStats> stats_;
+  std::shared_ptr<MemoryBudget> memory_budget_;
   std::vector<std::shared_ptr<Listener>> listeners_;
   std::vector<std::size_t> listener_of_route_;  // route index in the config -> index in listeners_
 };

@@ -10,6 +10,7 @@
 #include "config.hpp"
 #include "dispatch/request_sink.hpp"
 #include "http/front_stats.hpp"
+#include "http/memory_budget.hpp"
 #include "http/route_table.hpp"
 #include "security/access.hpp"
 
@@ -34,6 +35,7 @@ struct ListenerContext {
   std::shared_ptr<FrontStats> stats;
   std::map<std::string, std::shared_ptr<const RouteAccess>> access;  ///< by route name
   mutable std::atomic<std::size_t> connections{0};                   ///< open sessions of this listener
+  std::shared_ptr<MemoryBudget> memory_budget{};                     ///< shared by every listener
 #if HSERVER_HAVE_TLS
   std::shared_ptr<boost::asio::ssl::context> tls{};  ///< null: plain HTTP
 #endif

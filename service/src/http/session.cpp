@@ -12,6 +12,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "http/body_admission.hpp"
 #include "http/request_framing.hpp"
 #include "http/session_registry.hpp"
 
@@ -38,6 +39,21 @@ bool expects_continue(const HttpRequest& request) {
   return beast::iequals(expect, "100-continue");
 }
 
+AnnouncedBody announced_body(const bhttp::request_parser<bhttp::string_body>& parser) {
+  const auto length = parser.content_length();
+  return AnnouncedBody{length ? std::optional<std::uint64_t>{*length} : std::nullopt, parser.chunked()};
+}
+
+// What an answer holds in memory until it is written.
+std::uint64_t held_bytes(const ResponseEnvelope& answer) {
+  std::uint64_t bytes = answer.body.size();
+  for (const Header& header : answer.headers) bytes += header.name.size() + header.value.size();
+  return bytes;
+}
+
+const boost::system::error_code kNoRoomInTheBudget =
+    boost::system::errc::make_error_code(boost::system::errc::not_enough_memory);
+
 AnyStream make_stream(asio::ip::tcp::socket socket, const ListenerContext& context) {
 #if HSERVER_HAVE_TLS
   if (context.tls) return AnyStream{std::move(socket), *context.tls};
@@ -60,6 +76,9 @@ Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<const ListenerCon
   if (!ec) remote_ip_ = remote.address();
   // Answers are small and often pipelined: they must not wait for Nagle's algorithm.
   stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  on_chunk_header_ = [this](std::uint64_t size, beast::string_view, beast::error_code& chunk_ec) {
+    if (!reading_held_.try_grow(size)) chunk_ec = kNoRoomInTheBudget;
+  };
 }
 
 Session::~Session() {
@@ -223,15 +242,16 @@ void Session::on_read_header(beast::error_code ec, std::size_t) {
         return;
       }
     }
-    const std::uint64_t limit = route_->http.body_limit;
-    if (const auto length = parser_->content_length(); length && *length > limit) {
-      count(FrontStats::Reason::body_too_large);
-      abandon_request();
-      refuse(413, fmt::format("the request body exceeds {} bytes", limit));
-      return;
-    }
-    parser_->body_limit(limit);
+    parser_->body_limit(route_->http.body_limit);
   }
+  // A body that would be read for nothing, or is too large, is refused before a byte of it is read.
+  if (auto refusal = refuse_before_body(route_, header.method(), announced_body(*parser_))) {
+    count(refusal->reason);
+    abandon_request();
+    refuse(refusal->status, refusal->why, std::move(refusal->headers));
+    return;
+  }
+  if (route_ != nullptr && !reserve_body()) return;
   // Clients that ask first (curl does for large bodies) would otherwise wait a second before sending.
   // Only when no answer is queued: an interim response must not overtake earlier answers.
   if (!parser_->is_done() && expects_continue(parser_->get()) && pending_.empty() && !writing_) {
@@ -287,7 +307,10 @@ void Session::on_read_error(beast::error_code ec) {
   read_phase_ = ReadPhase::none;
   cancel_read_timer();
   parser_.reset();
-  if (ec == bhttp::error::end_of_stream) {
+  reading_held_.release();  // the part of the body read goes with the parser
+  if (ec == kNoRoomInTheBudget) {
+    refuse_for_memory(route_ != nullptr ? route_->retry_after : RouteConfig{}.retry_after);
+  } else if (ec == bhttp::error::end_of_stream) {
     no_more_requests_ = true;
     after_writes();
   } else if (ec == bhttp::error::header_limit) {
@@ -325,6 +348,7 @@ void Session::handle_request(HttpRequest request) {
   pending.response_context = ResponseContext{route ? route->mode : RouteMode::legacy, request.version(),
                                              request.keep_alive(), request.method() == bhttp::verb::head};
   pending.route = route ? route->name : "-";
+  pending.held = std::move(reading_held_);
   if (!request.keep_alive()) no_more_requests_ = true;
   // Keep-alive has a bound too: the answer to the last allowed request says Connection: close.
   ++requests_;
@@ -360,18 +384,27 @@ void Session::handle_request(HttpRequest request) {
   // holds the session alive, and on_answer ignores answers for a connection that has closed.
   context_->sink.submit(
       route->name, std::move(envelope), [self = shared_from_this(), sequence](ResponseEnvelope answer) {
+        // From here until written the answer is in memory: it counts, even beyond the budget (refusing
+        // it would free nothing), so that new requests wait until it has gone.
+        MemoryBudget::Reservation held;
+        if (self->context_->memory_budget) {
+          held = self->context_->memory_budget->open();
+          held.grow_anyway(held_bytes(answer));
+        }
         auto executor = self->stream_.get_executor();
-        asio::post(executor, [self = std::move(self), sequence, answer = std::move(answer)]() mutable {
-          self->on_answer(sequence, std::move(answer));
-        });
+        asio::post(executor,
+                   [self = std::move(self), sequence, answer = std::move(answer), held = std::move(held)]() mutable {
+                     self->on_answer(sequence, std::move(answer), std::move(held));
+                   });
       });
 }
 
-void Session::on_answer(std::uint64_t sequence, ResponseEnvelope answer) {
+void Session::on_answer(std::uint64_t sequence, ResponseEnvelope answer, MemoryBudget::Reservation answer_held) {
   if (closed_) return;
   const auto it =
       std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.sequence == sequence; });
   if (it == pending_.end() || it->response) return;  // a second answer breaks the sink's contract
+  it->held.absorb(std::move(answer_held));
   it->request_id = answer.id;
   it->response = to_http_response(std::move(answer), it->response_context);
   do_write();
@@ -385,7 +418,28 @@ void Session::abandon_request() {
   read_phase_ = ReadPhase::none;
   cancel_read_timer();
   parser_.reset();
+  reading_held_.release();
   route_ = nullptr;
+}
+
+bool Session::reserve_body() {
+  if (!context_->memory_budget) return true;
+  reading_held_ = context_->memory_budget->open();
+  if (parser_->chunked()) {
+    parser_->on_chunk_header(on_chunk_header_);
+    return true;
+  }
+  if (reading_held_.try_grow(parser_->content_length().value_or(0))) return true;
+  const std::chrono::seconds retry_after = route_->retry_after;
+  abandon_request();
+  refuse_for_memory(retry_after);
+  return false;
+}
+
+void Session::refuse_for_memory(std::chrono::seconds retry_after) {
+  count(FrontStats::Reason::memory_budget);
+  refuse(503, "the service holds too much memory in requests now; try again later",
+         {Header{"Retry-After", std::to_string(retry_after.count())}});
 }
 
 void Session::refuse(std::uint16_t status, std::string_view why, std::vector<Header> headers) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string route;  // "-" when no route serves the path
     ResponseContext response_context;
     std::optional<HttpResponse> response;  // set once the answer is in
+    MemoryBudget::Reservation held;        // its body, then its answer too, until the answer is written
   };
 
   enum class ReadPhase { none, handshake, awaiting_request, reading_request, lingering };
@@ -74,12 +76,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read_error(boost::beast::error_code ec);
 
   void handle_request(HttpRequest request);
-  void on_answer(std::uint64_t sequence, ResponseEnvelope answer);
+  void on_answer(std::uint64_t sequence, ResponseEnvelope answer, MemoryBudget::Reservation answer_held = {});
   /// Answers at once with "Error: <why>" (plain text, Connection: close) and reads no further request.
   void refuse(std::uint16_t status, std::string_view why, std::vector<Header> headers = {});
   /// Forgets the request being read (refused at its header): the body is not read, only lingered on.
   void abandon_request();
   void count(FrontStats::Reason reason);
+  /// Reserves the announced body in the memory budget (a chunked one: as its chunks arrive); when it does
+  /// not fit, refuses the request unread and returns false.
+  bool reserve_body();
+  void refuse_for_memory(std::chrono::seconds retry_after);
 
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
@@ -105,6 +111,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool counted_ = false;                // in context_->connections
   boost::beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
+  MemoryBudget::Reservation reading_held_;  // the body of the request being read
+  // The parser's chunk-header callback (Beast keeps a reference): grows reading_held_ chunk by chunk.
+  std::function<void(std::uint64_t, boost::beast::string_view, boost::beast::error_code&)> on_chunk_header_;
   std::deque<Pending> pending_;
   std::uint64_t next_sequence_ = 0;
 

@@ -21,7 +21,8 @@ void gauge(std::string& out, const char* name, const char* help) {
 
 }  // namespace
 
-std::string prometheus_text(const std::vector<RouteStatus>& routes, const FrontStats* front) {
+std::string prometheus_text(const std::vector<RouteStatus>& routes, const FrontStats* front,
+                            const MemoryBudget* memory_budget) {
   std::string out;
   if (front != nullptr) {
     out +=
@@ -40,6 +41,20 @@ std::string prometheus_text(const std::vector<RouteStatus>& routes, const FrontS
       out += fmt::format("hserver_auth_failures_total{{route=\"{}\"}} {}\n", r.name,
                          it == failures.end() ? 0 : it->second);
     }
+  }
+  if (memory_budget != nullptr) {
+    out += fmt::format(
+        "# HELP hserver_memory_budget_bytes Bytes that request bodies and answers may hold at once "
+        "(memory_budget_bytes).\n"
+        "# TYPE hserver_memory_budget_bytes gauge\n"
+        "hserver_memory_budget_bytes {}\n"
+        "# HELP hserver_memory_budget_in_use_bytes Bytes that request bodies and answers hold now.\n"
+        "# TYPE hserver_memory_budget_in_use_bytes gauge\n"
+        "hserver_memory_budget_in_use_bytes {}\n"
+        "# HELP hserver_memory_budget_peak_bytes The most they have held at once since the start.\n"
+        "# TYPE hserver_memory_budget_peak_bytes gauge\n"
+        "hserver_memory_budget_peak_bytes {}\n",
+        memory_budget->limit(), memory_budget->in_use(), memory_budget->peak());
   }
   out +=
       "# HELP hserver_requests_total Answered requests by route and HTTP status.\n"
@@ -91,7 +106,8 @@ void ObservabilitySink::submit(const std::string&, RequestEnvelope request, Comp
     return done(why.empty() ? text(200, "ready\n") : text(503, "Error: not ready\n" + why));
   }
   if (path == "/metrics") {
-    return done(text(200, prometheus_text(dispatcher_.status(), front_), "text/plain; version=0.0.4; charset=utf-8"));
+    return done(text(200, prometheus_text(dispatcher_.status(), front_, memory_budget_),
+                     "text/plain; version=0.0.4; charset=utf-8"));
   }
   done(text(404, "Error: unknown path (/health/live, /health/ready, /metrics)"));
 }

@@ -11,22 +11,27 @@
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/request_sink.hpp"
 #include "http/front_stats.hpp"
+#include "http/memory_budget.hpp"
 
 namespace hserver::service {
 
 /// @brief The Prometheus exposition text for these routes, plus what the HTTP front refused (`front`
 /// may be null).
-std::string prometheus_text(const std::vector<RouteStatus>& routes, const FrontStats* front = nullptr);
+std::string prometheus_text(const std::vector<RouteStatus>& routes, const FrontStats* front = nullptr,
+                            const MemoryBudget* memory_budget = nullptr);
 
 class ObservabilitySink final : public RequestSink {
  public:
   /// `front`: the main HTTP server's refusals; not owned, must outlive the sink (or be null).
-  ObservabilitySink(const Dispatcher& dispatcher, const FrontStats* front) : dispatcher_(dispatcher), front_(front) {}
+  /// `memory_budget`: likewise (or null).
+  ObservabilitySink(const Dispatcher& dispatcher, const FrontStats* front, const MemoryBudget* memory_budget = nullptr)
+      : dispatcher_(dispatcher), front_(front), memory_budget_(memory_budget) {}
   void submit(const std::string& route, RequestEnvelope request, Completion done) override;
 
  private:
   const Dispatcher& dispatcher_;
   const FrontStats* front_;
+  const MemoryBudget* memory_budget_;
 };
 
 }  // namespace hserver::service

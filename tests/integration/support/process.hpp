@@ -44,6 +44,9 @@ class ChildProcess {
   std::string log_path_;
 };
 
+/// @brief Resident memory (VmRSS) of process `pid` in KiB; 0 when it is gone.
+long rss_kib(pid_t pid);
+
 /// @brief A TCP port on 127.0.0.1 that was free a moment ago.
 unsigned short free_port();
 

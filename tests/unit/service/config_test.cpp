@@ -373,6 +373,27 @@ TEST(ConfigShm, CommandLineOverrides) {
   EXPECT_FALSE(load_config("", overrides).has_value());
 }
 
+TEST(ConfigMemoryBudget, FileCommandLineAndTheBodyLimitsItMustHold) {
+  EXPECT_EQ(ServiceConfig{}.memory_budget_bytes, 256ull << 20);
+  ServiceConfig config = parsed(R"({"memory_budget_bytes": 50000000})");
+  EXPECT_EQ(config.memory_budget_bytes, 50'000'000u);
+  EXPECT_NE(validation_error(config).find("memory_budget_bytes"), std::string::npos);  // < 64 MiB body_limit
+  config.http.body_limit = 1000;
+  for (RouteConfig& route : config.routes) route.http.body_limit = 1000;
+  EXPECT_TRUE(validate_config(config).has_value());
+  config.routes[0].http.body_limit = 50'000'001;  // one route's own limit counts too
+  const std::string error = validation_error(config);
+  EXPECT_NE(error.find("memory_budget_bytes"), std::string::npos) << error;
+  EXPECT_NE(error.find("route 'default'"), std::string::npos) << error;
+  EXPECT_NE(parse_error(R"({"memory_budget_bytes": "big"})").find("memory_budget_bytes"), std::string::npos);
+
+  ConfigOverrides overrides;
+  overrides.memory_budget_bytes = 512ull << 20;
+  auto loaded = load_config("", overrides);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error();
+  EXPECT_EQ(loaded->memory_budget_bytes, 512ull << 20);
+}
+
 TEST(ConfigExample, ShippedExampleIsValid) {
   auto config = load_config(HSERVER_EXAMPLE_CONFIG, {});
   ASSERT_TRUE(config.has_value()) << config.error();

@@ -412,21 +412,35 @@ TEST_F(HttpServerTest, ChunkedBodyOverTheLimitGets413) {
   EXPECT_EQ(response->result_int(), 413u);
 }
 
-TEST_F(HttpServerTest, PostToLegacyRouteGets405AndTheConnectionStaysUsable) {
+TEST_F(HttpServerTest, PostToLegacyRouteGets405BeforeItsBodyIsRead) {
   start(std::make_unique<ThreadSink>(echo), config_for(RouteMode::legacy));
+  {
+    Client client{endpoint_};
+    // 50 MB announced, three bytes sent: the answer comes from the header alone.
+    client.send("POST /code HTTP/1.1\r\nHost: test\r\nContent-Length: 50000000\r\n\r\nabc");
+    auto response = client.read();
+    ASSERT_TRUE(response) << client.last_error();
+    EXPECT_EQ(response->result_int(), 405u);
+    EXPECT_EQ(response->body(), "Error: method not allowed");
+    EXPECT_EQ((*response)[bhttp::field::allow], "GET, HEAD");
+    EXPECT_TRUE(client.closed_by_server());  // the body was not read: the stream cannot go on
+  }
+  {
+    Client client{endpoint_};
+    client.send("GET /code HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\n");  // body not sent
+    auto response = client.read();
+    ASSERT_TRUE(response) << client.last_error();
+    EXPECT_EQ(response->result_int(), 413u);
+    EXPECT_TRUE(client.closed_by_server());
+  }
   Client client{endpoint_};
-  client.send("POST /code HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nabc");
-  auto response = client.read();
-  ASSERT_TRUE(response) << client.last_error();
-  EXPECT_EQ(response->result_int(), 405u);
-  EXPECT_EQ(response->body(), "Error: method not allowed");
-  EXPECT_EQ((*response)[bhttp::field::allow], "GET, HEAD");
-
   client.send(get("/after"));
   auto next = client.read();
   ASSERT_TRUE(next) << client.last_error();
   EXPECT_EQ(next->body(), "echo:after");
-  EXPECT_EQ(sink<ThreadSink>().seen().size(), 1u);  // the POST never reached dispatch
+  EXPECT_EQ(sink<ThreadSink>().seen().size(), 1u);  // neither refused request reached dispatch
+  EXPECT_EQ(server_->stats().value(FrontStats::Reason::method_not_allowed), 1u);
+  EXPECT_EQ(server_->stats().value(FrontStats::Reason::body_too_large), 1u);
 }
 
 TEST_F(HttpServerTest, BadPercentEncodingGets400WithTheReason) {
@@ -776,6 +790,156 @@ TEST_F(HttpServerTest, ARouteBodyLimitIsAppliedFromContentLength) {
   ASSERT_TRUE(response) << client.last_error();
   EXPECT_EQ(response->result_int(), 413u);
   EXPECT_EQ(server_->stats().value(FrontStats::Reason::body_too_large), 1u);
+}
+
+TEST_F(HttpServerTest, HugeLengthsGet413BeforeAuthAndWithoutARoute) {
+  ServiceConfig config = config_for(RouteMode::http);
+  config.routes[0].path_prefix = "/api";
+  config.routes[0].access.basic.push_back({"exchange", hash_secret("s3cret", 10'000)});
+  config.http.body_limit = 1000;
+  start(std::make_unique<ThreadSink>(echo), config);
+  for (const char* target : {"/api/x", "/elsewhere"}) {
+    Client client{endpoint_};
+    client.send(fmt::format("POST {} HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999\r\n\r\n", target));
+    auto response = client.read();
+    ASSERT_TRUE(response) << client.last_error();
+    EXPECT_EQ(response->result_int(), 413u) << target;
+  }
+  // A small body to a path no route serves: 404 from the header, the body left unread.
+  Client client{endpoint_};
+  client.send("POST /elsewhere HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n");
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 404u);
+  EXPECT_TRUE(client.closed_by_server());
+  EXPECT_EQ(server_->stats().value(FrontStats::Reason::unauthorized), 0u);
+  EXPECT_TRUE(sink<ThreadSink>().seen().empty());
+}
+
+// ---- memory budget -------------------------------------------------------------------------------
+
+std::string post(std::string_view target, std::size_t body_size) {
+  return fmt::format("POST {} HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{}", target, body_size,
+                     std::string(body_size, 'b'));
+}
+
+// Polls (bounded) until the budget holds `bytes`: a session gives its bytes back a moment after the
+// client has read the answer.
+bool budget_settles_at(const MemoryBudget& budget, std::uint64_t bytes) {
+  for (int i = 0; i < 500 && budget.in_use() != bytes; ++i) std::this_thread::sleep_for(10ms);
+  return budget.in_use() == bytes;
+}
+
+ServiceConfig with_budget(ServiceConfig config, std::uint64_t budget) {
+  config.memory_budget_bytes = budget;
+  config.http.body_limit = budget;
+  config.routes[0].retry_after = std::chrono::seconds{7};
+  return config;
+}
+
+TEST_F(HttpServerTest, BodiesBeyondTheMemoryBudgetGet503WithRetryAfterUntilMemoryIsGivenBack) {
+  start(std::make_unique<HoldingSink>(), with_budget(config_for(RouteMode::http), 10'000));
+  const MemoryBudget& budget = *server_->memory_budget();
+  Client first{endpoint_};
+  first.send(post("/a", 6000));
+  ASSERT_TRUE(sink<HoldingSink>().wait_for_requests(1));
+  EXPECT_EQ(budget.in_use(), 6000u);
+
+  {
+    Client second{endpoint_};
+    // Announced, not sent: the refusal comes from the header.
+    second.send("POST /b HTTP/1.1\r\nHost: t\r\nContent-Length: 6000\r\n\r\n");
+    auto refused = second.read();
+    ASSERT_TRUE(refused) << second.last_error();
+    EXPECT_EQ(refused->result_int(), 503u);
+    EXPECT_EQ((*refused)[bhttp::field::retry_after], "7");
+    EXPECT_FALSE(refused->keep_alive());
+    EXPECT_EQ(refused->body(), "Error: the service holds too much memory in requests now; try again later");
+    EXPECT_TRUE(second.closed_by_server());
+  }
+  EXPECT_EQ(server_->stats().value(FrontStats::Reason::memory_budget), 1u);
+  EXPECT_EQ(sink<HoldingSink>().count(), 1u);
+  EXPECT_EQ(budget.in_use(), 6000u);
+
+  sink<HoldingSink>().answer(0, "done");
+  auto answered = first.read();
+  ASSERT_TRUE(answered) << first.last_error();
+  EXPECT_EQ(answered->result_int(), 200u);
+  ASSERT_TRUE(budget_settles_at(budget, 0));
+
+  Client third{endpoint_};
+  third.send(post("/c", 6000));
+  ASSERT_TRUE(sink<HoldingSink>().wait_for_requests(2));
+  EXPECT_EQ(budget.in_use(), 6000u);
+}
+
+TEST_F(HttpServerTest, AChunkedBodyIsRefusedAtTheChunkThatDoesNotFit) {
+  start(std::make_unique<HoldingSink>(), with_budget(config_for(RouteMode::http), 10'000));
+  const MemoryBudget& budget = *server_->memory_budget();
+  Client holder{endpoint_};
+  holder.send(post("/a", 6000));
+  ASSERT_TRUE(sink<HoldingSink>().wait_for_requests(1));
+
+  // Within its body_limit, but the second 3000-byte chunk does not fit beside the 6000 held.
+  Client client{endpoint_};
+  std::string request = "POST /u HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 2; ++i) request += "bb8\r\n" + std::string(3000, 'c') + "\r\n";
+  client.send(request + "0\r\n\r\n");
+  auto response = client.read();
+  ASSERT_TRUE(response) << client.last_error();
+  EXPECT_EQ(response->result_int(), 503u);
+  EXPECT_EQ((*response)[bhttp::field::retry_after], "7");
+  EXPECT_EQ(sink<HoldingSink>().count(), 1u);
+  EXPECT_TRUE(budget_settles_at(budget, 6000));  // the chunk read is given back
+
+  Client small{endpoint_};
+  small.send("POST /u HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nbb8\r\n" + std::string(3000, 'c') +
+             "\r\n0\r\n\r\n");
+  ASSERT_TRUE(sink<HoldingSink>().wait_for_requests(2));
+  EXPECT_EQ(budget.in_use(), 9000u);
+}
+
+TEST_F(HttpServerTest, AnAnswerWaitingForItsTurnCountsAgainstTheBudget) {
+  start(std::make_unique<HoldingSink>(), with_budget(config_for(RouteMode::http), 10'000));
+  const MemoryBudget& budget = *server_->memory_budget();
+  Client client{endpoint_};
+  client.send(get("/first") + get("/second"));  // pipelined: the second answer waits for the first
+  ASSERT_TRUE(sink<HoldingSink>().wait_for_requests(2));
+  sink<HoldingSink>().answer(1, std::string(8000, 'a'));
+  ASSERT_TRUE(budget_settles_at(budget, 8000));
+
+  Client other{endpoint_};
+  other.send("POST /b HTTP/1.1\r\nHost: t\r\nContent-Length: 3000\r\n\r\n");
+  auto refused = other.read();
+  ASSERT_TRUE(refused) << other.last_error();
+  EXPECT_EQ(refused->result_int(), 503u);
+
+  sink<HoldingSink>().answer(0, "one");
+  auto first = client.read();
+  auto second = client.read();
+  ASSERT_TRUE(first && second) << client.last_error();
+  EXPECT_EQ(second->body().size(), 8000u);
+  EXPECT_TRUE(budget_settles_at(budget, 0));
+}
+
+TEST_F(HttpServerTest, MemoryIsGivenBackWhenTheClientLeavesBeforeItsAnswer) {
+  start(std::make_unique<HoldingSink>(), with_budget(config_for(RouteMode::http), 10'000));
+  const MemoryBudget& budget = *server_->memory_budget();
+  {
+    Client client{endpoint_};
+    client.send(post("/a", 5000));
+    ASSERT_TRUE(sink<HoldingSink>().wait_for_requests(1));
+    // Half a body, then gone.
+    Client partial{endpoint_};
+    partial.send("POST /b HTTP/1.1\r\nHost: t\r\nContent-Length: 4000\r\n\r\nxyz");
+    ASSERT_TRUE(budget_settles_at(budget, 9000));
+  }
+  // The partial request is dropped at once; the one in dispatch holds its body until dispatch answers
+  // (504, 502 or the answer itself: any answer, to a session that has closed).
+  ASSERT_TRUE(budget_settles_at(budget, 5000));
+  sink<HoldingSink>().answer(0, std::string(1000, 'z'), 504);
+  EXPECT_TRUE(budget_settles_at(budget, 0));
+  EXPECT_EQ(budget.peak(), 9000u);
 }
 
 TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
