@@ -18,8 +18,8 @@
 
 namespace {
 
+using hserver::RouteMode;
 using hserver::service::RouteConfig;
-using hserver::service::RouteMode;
 using hserver::service::RouteTable;
 
 bool is_upper_hex(char c) {

@@ -39,6 +39,15 @@ class Segments {
   std::vector<std::size_t> starts_;
 };
 
+// The offending escape for the error text, with bytes that could break a log line shown as '?'.
+std::string excerpt(std::string_view path, std::size_t at) {
+  std::string text{path.substr(at, 3)};
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) c = '?';
+  }
+  return text;
+}
+
 }  // namespace
 
 Expected<std::string, std::string> normalize_target(std::string_view target) {
@@ -78,13 +87,13 @@ Expected<std::string, std::string> normalize_target(std::string_view target) {
     const int high = i + 2 < path.size() ? hex_value(path[i + 1]) : -1;
     const int low = i + 2 < path.size() ? hex_value(path[i + 2]) : -1;
     if (high < 0 || low < 0) {
-      return Unexpected{fmt::format("invalid percent-encoding \"{}\" at offset {} of the path", path.substr(i, 3), i)};
+      return Unexpected{fmt::format("invalid percent-encoding \"{}\" at offset {} of the path", excerpt(path, i), i)};
     }
     const auto decoded = static_cast<unsigned char>(high * 16 + low);
     if (decoded == '/' || decoded == '\\' || decoded == 0) {
       // Decoded, it would be a separator (or an end) to some readers and data to others.
       return Unexpected{fmt::format("an encoded '/', '\\' or NUL (\"{}\") at offset {} of the path is ambiguous",
-                                    path.substr(i, 3), i)};
+                                    excerpt(path, i), i)};
     }
     if (is_unreserved(decoded)) {
       segment.push_back(static_cast<char>(decoded));

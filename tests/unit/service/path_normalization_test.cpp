@@ -42,6 +42,7 @@ TEST(PathNormalization, AmbiguousEncodingsAreRefused) {
   EXPECT_NE(refusal("/a%zz").find("invalid percent-encoding \"%zz\" at offset 2"), std::string::npos);
   EXPECT_NE(refusal("/a%4").find("invalid percent-encoding \"%4\""), std::string::npos);
   EXPECT_NE(refusal("/a%").find("invalid percent-encoding"), std::string::npos);
+  EXPECT_EQ(refusal("/a%3\ne"), "invalid percent-encoding \"%3?\" at offset 2 of the path");  // one log line (fuzz)
   EXPECT_NE(refusal("/a\tb").find("control character"), std::string::npos);
   EXPECT_NE(refusal("api").find("must be a path starting with '/'"), std::string::npos);
   EXPECT_NE(refusal("http://host/api").find("must be a path"), std::string::npos);  // absolute-form
