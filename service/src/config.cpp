@@ -134,6 +134,27 @@ void read_allow(const json::value& value, const std::string& key, AccessConfig& 
   }
 }
 
+// "authentication": {"verify_threads": 1, "verify_queue": 16, "max_failures": 10, "failure_window_s": 60, ...}
+void read_authentication(const json::value& value, CredentialCheckConfig& checks) {
+  const std::string key = "authentication";
+  const json::object& object = as_object(value, key);
+  reject_unknown_keys(object, key,
+                      {"verify_threads", "verify_queue", "max_failures", "failure_window_s", "tracked_addresses",
+                       "cache_ttl_s", "cache_entries"});
+  read_into(object, key, "verify_threads", checks.verify_threads);
+  read_into(object, key, "verify_queue", checks.verify_queue);
+  read_into(object, key, "max_failures", checks.max_failures);
+  read_into(object, key, "tracked_addresses", checks.tracked_addresses);
+  read_into(object, key, "cache_entries", checks.cache_entries);
+  const auto read_seconds = [&](std::string_view name, std::chrono::seconds& out) {
+    auto count = static_cast<std::uint32_t>(out.count());
+    read_into(object, key, name, count);
+    out = std::chrono::seconds{count};
+  };
+  read_seconds("failure_window_s", checks.failure_window);
+  read_seconds("cache_ttl_s", checks.cache_ttl);
+}
+
 RouteConfig read_route(const json::value& value, const std::string& key, const HttpLimits& http) {
   const json::object& object = as_object(value, key);
   reject_unknown_keys(object, key,
@@ -205,7 +226,7 @@ ServiceConfig read_config(const json::value& root) {
   reject_unknown_keys(object, "",
                       {"shm_prefix", "shm", "threads", "ring_bytes", "max_workers_per_route", "stop_grace_ms",
                        "worker_liveness_ms", "log", "http", "routes", "admin_socket", "metrics_listen", "metrics_auth",
-                       "metrics_allow", "memory_budget_bytes"});
+                       "metrics_allow", "memory_budget_bytes", "authentication"});
   ServiceConfig config;
   read_into(object, "", "shm_prefix", config.shm_prefix);
   read_into(object, "", "threads", config.threads);
@@ -223,6 +244,9 @@ ServiceConfig read_config(const json::value& root) {
   }
   if (const json::value* shm = object.if_contains("shm")) read_shm(*shm, config);
   if (const json::value* log = object.if_contains("log")) read_log(*log, config);
+  if (const json::value* checks = object.if_contains("authentication")) {
+    read_authentication(*checks, config.credential_checks);
+  }
   // The top-level limits first: they are every route's defaults.
   if (const json::value* http = object.if_contains("http")) read_http(*http, "http", config.http);
   for (RouteConfig& route : config.routes) route.http = config.http;
@@ -418,6 +442,20 @@ void validate(const ServiceConfig& config) {
     }
   }
   if (config.stop_grace.count() < 0) fail("stop_grace_ms", "must not be negative");
+  const CredentialCheckConfig& checks = config.credential_checks;
+  // More threads than this only lets a guesser take more cores from 1C.
+  if (checks.verify_threads == 0 || checks.verify_threads > 16)
+    fail("authentication.verify_threads", "must be 1 to 16");
+  if (checks.verify_queue == 0 || checks.verify_queue > 100'000)
+    fail("authentication.verify_queue", "must be 1 to 100000");
+  if (checks.failure_window.count() < 1 || checks.failure_window.count() > 86'400) {
+    fail("authentication.failure_window_s", "must be 1 to 86400");
+  }
+  if (checks.tracked_addresses == 0 || checks.tracked_addresses > 10'000'000) {
+    fail("authentication.tracked_addresses", "must be 1 to 10000000");
+  }
+  if (checks.cache_ttl.count() > 86'400) fail("authentication.cache_ttl_s", "must be at most 86400 (0: no cache)");
+  if (checks.cache_entries > 10'000'000) fail("authentication.cache_entries", "must be at most 10000000");
   // Below a few heartbeats a short stall of the add-in's process (swap, a debugger) would drop it.
   // Heartbeats come every 250 ms: a second is four of them, so a busy machine does not look like a death.
   if (config.worker_liveness.count() < 1000 || config.worker_liveness.count() > 600'000) {

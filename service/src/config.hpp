@@ -78,7 +78,8 @@ struct RouteConfig {
 struct ServiceConfig {
   std::vector<RouteConfig> routes{RouteConfig{}};
   HttpLimits http;
-  std::string shm_prefix = "1chserver";  ///< names of shared-memory objects start with it
+  CredentialCheckConfig credential_checks;  ///< "authentication": how credentials are verified and throttled
+  std::string shm_prefix = "1chserver";     ///< names of shared-memory objects start with it
   std::string shm_posix_group;    ///< POSIX: group of the shared-memory objects (1C's users); empty: the service's
   std::string shm_windows_users;  ///< Windows: account or group of 1C's users allowed to attach
   std::uint32_t ring_bytes = 1u << 20;       ///< capacity of each ring of a channel (power of two)

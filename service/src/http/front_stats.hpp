@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "security/auth_stats.hpp"
+
 namespace hserver::service {
 
 class FrontStats {
@@ -31,6 +33,8 @@ class FrontStats {
     bad_path,                 ///< 400 and close: a path with an ambiguous encoding (path_normalization.hpp)
     memory_budget,            ///< 503: the request did not fit in memory_budget_bytes
     method_not_allowed,       ///< 405 (a legacy route given another method than GET or HEAD)
+    auth_throttled,           ///< 429: too many failed credentials from the address, nothing verified
+    auth_busy,                ///< 503: the credential verification queue was full
     count_
   };
   static constexpr std::array<std::string_view, static_cast<std::size_t>(Reason::count_)> kNames{
@@ -49,7 +53,9 @@ class FrontStats {
       "bad_framing",
       "bad_path",
       "memory_budget",
-      "method_not_allowed"};
+      "method_not_allowed",
+      "auth_throttled",
+      "auth_busy"};
 
   void count(Reason reason) noexcept {
     counters_[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
@@ -68,6 +74,9 @@ class FrontStats {
     std::lock_guard lock(mutex_);
     return auth_failures_;
   }
+
+  /// Credential verification (CredentialChecks writes it).
+  AuthStats auth;
 
  private:
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Reason::count_)> counters_{};

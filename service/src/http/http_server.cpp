@@ -12,6 +12,7 @@
 #include "http/listener_context.hpp"
 #include "http/session.hpp"
 #include "http/session_registry.hpp"
+#include "security/credential_checks.hpp"
 
 namespace hserver::service {
 namespace asio = boost::asio;
@@ -82,9 +83,14 @@ Status<std::string> HttpServer::start(const ServiceConfig& config) {
     for (const RouteConfig& route : group) {
       // The parser's first body limit is the largest: the route's own is applied once its path is known.
       limits.body_limit = std::max(limits.body_limit, route.http.body_limit);
-      auto checks = RouteAccess::make(route.access);
+      auto checks = RouteAccess::make(route.access, config.credential_checks);
       if (!checks) return Unexpected{fmt::format("route '{}': {}", route.name, checks.error())};
       access.emplace(route.name, std::move(*checks));
+    }
+    const bool authenticates = std::any_of(access.begin(), access.end(),
+                                           [](const auto& entry) { return entry.second->requires_authentication(); });
+    if (authenticates && !credential_checks_) {
+      credential_checks_ = std::make_unique<CredentialChecks>(config.credential_checks, stats_->auth);
     }
     const TlsConfig tls = group.front().tls;
     // Built in place: the connection counter is atomic, so the context cannot be moved.
@@ -92,6 +98,7 @@ Status<std::string> HttpServer::start(const ServiceConfig& config) {
         address, port, RouteTable{std::move(group)}, limits, sink_, registry_, stats_, std::move(access)};
     std::shared_ptr<const ListenerContext> context{raw};
     raw->memory_budget = memory_budget_;
+    raw->credential_checks = credential_checks_.get();
     if (tls.enabled()) {
 #if HSERVER_HAVE_TLS
       auto made = make_tls_context(tls);

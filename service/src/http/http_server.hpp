@@ -19,6 +19,7 @@
 
 namespace hserver::service {
 
+class CredentialChecks;
 class Listener;
 class SessionRegistry;
 
@@ -65,6 +66,8 @@ class HttpServer {
   std::shared_ptr<SessionRegistry> registry_;
   std::shared_ptr<FrontStats> stats_;
   std::shared_ptr<MemoryBudget> memory_budget_;
+  // After stats_, which it counts into: destroyed first. Its queued verifications own sessions.
+  std::unique_ptr<CredentialChecks> credential_checks_;
   std::vector<std::shared_ptr<Listener>> listeners_;
   std::vector<std::size_t> listener_of_route_;  // route index in the config -> index in listeners_
 };

@@ -20,6 +20,7 @@
 
 namespace hserver::service {
 
+class CredentialChecks;
 class SessionRegistry;
 
 /// @brief Immutable after construction (but for the connection count); shared (shared_ptr<const>) by a
@@ -36,12 +37,14 @@ struct ListenerContext {
   std::map<std::string, std::shared_ptr<const RouteAccess>> access;  ///< by route name
   mutable std::atomic<std::size_t> connections{0};                   ///< open sessions of this listener
   std::shared_ptr<MemoryBudget> memory_budget{};                     ///< shared by every listener
+  /// Not owned (the HttpServer's, like `sink`); set when a route requires authentication.
+  CredentialChecks* credential_checks = nullptr;
 #if HSERVER_HAVE_TLS
   std::shared_ptr<boost::asio::ssl::context> tls{};  ///< null: plain HTTP
 #endif
 
-  const RouteAccess& access_of(const RouteConfig& route) const {
-    return *access.at(route.name);
+  const std::shared_ptr<const RouteAccess>& access_of(const RouteConfig& route) const {
+    return access.at(route.name);
   }
 };
 

@@ -221,27 +221,15 @@ void Session::on_read_header(beast::error_code ec, std::size_t) {
   route_ = choice->route;
   header.target(choice->target);  // what 1C (or the legacy decoder) receives
   if (route_ != nullptr) {
-    const RouteAccess& access = context_->access_of(*route_);
-    switch (access.check(remote_ip_, header[bhttp::field::authorization])) {
-      case RouteAccess::Verdict::allowed:
-        identity_ =
-            access.requires_authentication() ? identity_of(header[bhttp::field::authorization]) : RequestIdentity{};
-        break;
-      case RouteAccess::Verdict::forbidden:
-        count(FrontStats::Reason::forbidden);
-        abandon_request();
-        refuse(403, "this address may not use this route");
-        return;
-      case RouteAccess::Verdict::unauthorized: {
-        if (context_->stats) context_->stats->auth_failure(route_->name);
-        spdlog::info("connection {}: authentication failed on route '{}'", remote_address_, route_->name);
-        std::vector<Header> challenge;
-        for (const std::string& value : access.challenges()) challenge.push_back(Header{"WWW-Authenticate", value});
-        abandon_request();
-        refuse(401, "authentication required", std::move(challenge));
-        return;
-      }
-    }
+    check_access();
+    return;
+  }
+  read_request_body();
+}
+
+void Session::read_request_body() {
+  const auto& header = parser_->get();
+  if (route_ != nullptr) {
     parser_->body_limit(route_->http.body_limit);
   }
   // A body that would be read for nothing, or is too large, is refused before a byte of it is read.
@@ -445,6 +433,7 @@ void Session::refuse_for_memory(std::chrono::seconds retry_after) {
 void Session::refuse(std::uint16_t status, std::string_view why, std::vector<Header> headers) {
   spdlog::debug("connection {}: {} {}", remote_address_, status, why);
   no_more_requests_ = true;  // after garbage the stream cannot be resynchronised
+  verifying_ = false;        // a verdict still to come (after a read timeout) finds the request refused
   Pending pending;
   pending.sequence = next_sequence_++;
   pending.arrived = request_started_;

@@ -69,6 +69,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_await_request(boost::beast::error_code ec, std::size_t bytes);
   void do_read_header();
   void on_read_header(boost::beast::error_code ec, std::size_t bytes);
+  // session_access.cpp: the route's allow-list and credentials, settled before the body is read. Reading
+  // is suspended while the credentials are verified on the CredentialChecks pool.
+  void check_access();
+  void on_credentials_verified(bool valid);
+  void accept_credentials();
+  void refuse_unauthorized();
+  void read_request_body();  ///< once the request may proceed: its body limit, then its body
   void do_send_continue();
   void on_send_continue(boost::beast::error_code ec, std::size_t bytes);
   void do_read_body();
@@ -138,6 +145,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ReadPhase read_phase_ = ReadPhase::none;
   bool writing_ = false;
   bool no_more_requests_ = false;  // client said Connection: close, sent EOF, sent garbage, or we stop
+  bool verifying_ = false;         // the request's credentials are on the verification pool; nothing is read
   bool draining_ = false;
   bool closed_ = false;
   Clock::time_point request_started_;  // first byte of the request being read

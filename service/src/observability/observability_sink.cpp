@@ -19,6 +19,25 @@ void gauge(std::string& out, const char* name, const char* help) {
   out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
 }
 
+void counter(std::string& out, const char* name, const char* help, std::uint64_t value) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, value);
+}
+
+// Credential verification; its refusals (429, 503) are in hserver_http_refused_total.
+void append_auth_metrics(std::string& out, const AuthStats& auth) {
+  constexpr auto relaxed = std::memory_order_relaxed;
+  counter(out, "hserver_auth_verifications_total", "Credentials verified (PBKDF2 for Basic) on the verification pool.",
+          auth.verifications.load(relaxed));
+  counter(out, "hserver_auth_verification_failures_total", "Verified credentials that were wrong.",
+          auth.verification_failures.load(relaxed));
+  counter(out, "hserver_auth_cache_hits_total", "Credentials accepted as remembered, without verifying them again.",
+          auth.cache_hits.load(relaxed));
+  gauge(out, "hserver_auth_verify_queue_depth", "Verifications waiting for a verification thread.");
+  out += fmt::format("hserver_auth_verify_queue_depth {}\n", auth.queue_depth.load(relaxed));
+  gauge(out, "hserver_auth_throttle_addresses", "Client addresses in the table of failed authentications.");
+  out += fmt::format("hserver_auth_throttle_addresses {}\n", auth.tracked_addresses.load(relaxed));
+}
+
 }  // namespace
 
 std::string prometheus_text(const std::vector<RouteStatus>& routes, const FrontStats* front,
@@ -41,6 +60,7 @@ std::string prometheus_text(const std::vector<RouteStatus>& routes, const FrontS
       out += fmt::format("hserver_auth_failures_total{{route=\"{}\"}} {}\n", r.name,
                          it == failures.end() ? 0 : it->second);
     }
+    append_auth_metrics(out, front->auth);
   }
   if (memory_budget != nullptr) {
     out += fmt::format(

@@ -14,7 +14,6 @@ namespace {
 
 constexpr std::uint32_t kMinIterations = 10'000;
 constexpr std::uint32_t kMaxIterations = 10'000'000;
-constexpr std::size_t kVerifiedCacheLimit = 1024;
 
 std::optional<std::string> decode_hex(std::string_view text) {
   if (text.size() % 2 != 0) return std::nullopt;
@@ -43,6 +42,20 @@ std::optional<std::string_view> credentials_of(std::string_view header, std::str
   while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
   while (!rest.empty() && rest.back() == ' ') rest.remove_suffix(1);
   return rest;
+}
+
+// HMAC-SHA256 (RFC 2104) over the one primitive each OS provides; `key` is at most a block (64 bytes).
+std::string hmac_sha256(std::string_view key, std::string_view message) {
+  constexpr std::size_t kBlock = 64;
+  std::string inner(kBlock, '\x36');
+  std::string outer(kBlock, '\x5c');
+  for (std::size_t i = 0; i < key.size() && i < kBlock; ++i) {
+    inner[i] = static_cast<char>(inner[i] ^ key[i]);
+    outer[i] = static_cast<char>(outer[i] ^ key[i]);
+  }
+  inner.append(message);
+  outer.append(crypto::sha256(inner));
+  return crypto::sha256(outer);
 }
 
 std::vector<unsigned char> bytes_of(const boost::asio::ip::address& address) {
@@ -191,8 +204,12 @@ std::optional<std::string> decode_base64(std::string_view text) {
   return out;
 }
 
-Expected<std::shared_ptr<const RouteAccess>, std::string> RouteAccess::make(const AccessConfig& config) {
+Expected<std::shared_ptr<const RouteAccess>, std::string> RouteAccess::make(const AccessConfig& config,
+                                                                            const CredentialCheckConfig& limits) {
   auto access = std::make_shared<RouteAccess>();
+  access->cache_key_ = crypto::random_bytes(32);
+  access->cache_entries_ = limits.cache_entries;
+  access->cache_ttl_ = limits.cache_entries == 0 ? std::chrono::seconds{0} : limits.cache_ttl;
   for (std::size_t i = 0; i < config.allow.size(); ++i) {
     auto cidr = parse_cidr(config.allow[i]);
     if (!cidr) return Unexpected{fmt::format("allow[{}]: {}", i, cidr.error())};
@@ -207,6 +224,16 @@ Expected<std::shared_ptr<const RouteAccess>, std::string> RouteAccess::make(cons
     if (!secret) return Unexpected{fmt::format("auth.basic[{}].password_hash: {}", i, secret.error())};
     access->basic_.emplace_back(user.name, std::move(*secret));
   }
+  // The dummy costs what the costliest user costs (routes made by `hash-secret` share one iteration count).
+  StoredSecret& dummy = access->unknown_user_;
+  for (const auto& [name, secret] : access->basic_) {
+    if (secret.kind == StoredSecret::Kind::pbkdf2_sha256 && secret.iterations >= dummy.iterations) {
+      dummy.kind = secret.kind;
+      dummy.iterations = secret.iterations;
+      dummy.salt = crypto::random_bytes(secret.salt.size());
+    }
+  }
+  dummy.hash = crypto::random_bytes(32);
   for (std::size_t i = 0; i < config.bearer.size(); ++i) {
     auto secret = parse_stored_secret(config.bearer[i]);
     if (!secret) return Unexpected{fmt::format("auth.bearer[{}]: {}", i, secret.error())};
@@ -232,21 +259,39 @@ RequestIdentity identity_of(std::string_view authorization) {
 }
 
 RouteAccess::Verdict RouteAccess::check(const boost::asio::ip::address& remote, std::string_view authorization) const {
-  if (!allow_.empty() &&
-      std::none_of(allow_.begin(), allow_.end(), [&](const Cidr& cidr) { return cidr.contains(remote); })) {
-    return Verdict::forbidden;
-  }
-  if (!requires_authentication()) return Verdict::allowed;
-  return authenticated(authorization) ? Verdict::allowed : Verdict::unauthorized;
+  if (!address_allowed(remote)) return Verdict::forbidden;
+  if (!requires_authentication() || remembered(authorization)) return Verdict::allowed;
+  return presents_credentials(authorization) && verify(authorization) ? Verdict::allowed : Verdict::unauthorized;
 }
 
-bool RouteAccess::authenticated(std::string_view authorization) const {
+bool RouteAccess::address_allowed(const boost::asio::ip::address& remote) const {
+  return allow_.empty() ||
+         std::any_of(allow_.begin(), allow_.end(), [&](const Cidr& cidr) { return cidr.contains(remote); });
+}
+
+bool RouteAccess::presents_credentials(std::string_view authorization) const {
   if (authorization.empty() || authorization.size() > 4096) return false;
-  const std::string fingerprint = crypto::sha256(authorization);
-  {
-    std::lock_guard lock(cache_mutex_);
-    if (verified_.contains(fingerprint)) return true;
-  }
+  if (!bearer_.empty() && credentials_of(authorization, "Bearer")) return true;
+  return !basic_.empty() && credentials_of(authorization, "Basic");
+}
+
+std::string RouteAccess::fingerprint(std::string_view authorization) const {
+  return hmac_sha256(cache_key_, authorization);
+}
+
+bool RouteAccess::remembered(std::string_view authorization) const {
+  if (cache_ttl_.count() == 0 || authorization.empty() || authorization.size() > 4096) return false;
+  const std::string key = fingerprint(authorization);
+  std::lock_guard lock(cache_mutex_);
+  const auto it = verified_.find(key);
+  if (it == verified_.end()) return false;
+  if (std::chrono::steady_clock::now() < it->second) return true;
+  verified_.erase(it);
+  return false;
+}
+
+bool RouteAccess::verify(std::string_view authorization) const {
+  if (!presents_credentials(authorization)) return false;
   bool ok = false;
   if (auto token = credentials_of(authorization, "Bearer"); token && !bearer_.empty()) {
     // Every stored token is tried, so the time taken does not tell which one came close.
@@ -258,16 +303,27 @@ bool RouteAccess::authenticated(std::string_view authorization) const {
     if (colon == std::string::npos) return false;
     const std::string_view user = std::string_view{*decoded}.substr(0, colon);
     const std::string_view password = std::string_view{*decoded}.substr(colon + 1);
+    bool known = false;
     for (const auto& [name, secret] : basic_) {
       if (crypto::constant_time_equal(crypto::sha256(name), crypto::sha256(user))) {
+        known = true;
         ok = verify_secret(secret, password) || ok;
       }
     }
+    if (!known) static_cast<void>(verify_secret(unknown_user_, password));
   }
-  if (ok) {
+  if (ok && cache_ttl_.count() > 0) {
+    const auto expiry = std::chrono::steady_clock::now() + cache_ttl_;
+    std::string key = fingerprint(authorization);
     std::lock_guard lock(cache_mutex_);
-    if (verified_.size() >= kVerifiedCacheLimit) verified_.clear();
-    verified_.insert(fingerprint);
+    if (verified_.size() >= cache_entries_ && !verified_.contains(key)) {
+      std::erase_if(verified_,
+                    [now = std::chrono::steady_clock::now()](const auto& entry) { return entry.second <= now; });
+      // Only valid credentials get here, so the table fills only with many legitimate clients: one
+      // of them verifies again.
+      if (verified_.size() >= cache_entries_) verified_.erase(verified_.begin());
+    }
+    verified_.insert_or_assign(std::move(key), expiry);
   }
   return ok;
 }

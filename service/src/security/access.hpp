@@ -5,13 +5,14 @@
 ///   "sha256$<hash hex>"                                   (long random tokens, where a salt adds nothing)
 /// Pure logic apart from the crypto primitives, so the parsers are unit-tested and fuzzed directly.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/ip/address.hpp>
@@ -81,13 +82,30 @@ struct AccessConfig {
   bool requires_authentication() const noexcept { return !basic.empty() || !bearer.empty(); }
 };
 
+/// @brief How the service checks credentials, for every route (the top-level "authentication" key).
+/// Defaults fit a small VM: one thread may spend a core on PBKDF2, no more.
+struct CredentialCheckConfig {
+  unsigned verify_threads = 1;      ///< threads that verify credentials (PBKDF2), away from the I/O threads
+  std::size_t verify_queue = 16;    ///< verifications waiting for those threads: 503 with Retry-After beyond
+  std::uint32_t max_failures = 10;  ///< failed verifications per client address in a window: 429 after; 0: off
+  std::chrono::seconds failure_window{60};
+  std::size_t tracked_addresses = 10'000;  ///< client addresses the failure table holds at most
+  std::chrono::seconds cache_ttl{300};     ///< how long a verified Authorization value is remembered; 0: never
+  std::size_t cache_entries = 1024;        ///< remembered values per route at most
+};
+
 /// @brief The checks of one route, ready to run on every request. Thread-safe.
+///
+/// The checks come in steps so that the HTTP front can run the costly one (verify: PBKDF2 for Basic) on
+/// a pool of its own (CredentialChecks) and the cheap ones on the I/O thread; check() runs them all.
 class RouteAccess {
  public:
   enum class Verdict { allowed, forbidden, unauthorized };
 
   /// @return the checker, or an error naming the bad entry ("allow[1]: ...", "basic[0].password_hash: ...").
-  static Expected<std::shared_ptr<const RouteAccess>, std::string> make(const AccessConfig& config);
+  /// `limits` gives the remembered-credentials cache its size and lifetime.
+  static Expected<std::shared_ptr<const RouteAccess>, std::string> make(const AccessConfig& config,
+                                                                        const CredentialCheckConfig& limits = {});
 
   /// @brief forbidden: the address is not on the allow-list (403); unauthorized: credentials are needed
   /// and `authorization` (the Authorization header, possibly empty) does not carry valid ones (401).
@@ -96,17 +114,36 @@ class RouteAccess {
   const std::vector<std::string>& challenges() const noexcept { return challenges_; }
   bool requires_authentication() const noexcept { return !basic_.empty() || !bearer_.empty(); }
 
+  /// @brief Whether the allow-list (if any) lets `remote` in.
+  bool address_allowed(const boost::asio::ip::address& remote) const;
+  /// @brief Whether `authorization` carries credentials in a scheme this route accepts: anything else is
+  /// refused without verifying (and without counting as a guess: a browser asks without them first).
+  bool presents_credentials(std::string_view authorization) const;
+  /// @brief Whether this exact value verified within the cache's lifetime: no verification needed.
+  bool remembered(std::string_view authorization) const;
+  /// @brief The costly step: whether `authorization` carries valid credentials; a valid value is
+  /// remembered. An unknown Basic user costs the same as a wrong password: a dummy secret with the
+  /// costliest parameters among the route's users is verified instead, so timing does not tell which
+  /// user names exist.
+  bool verify(std::string_view authorization) const;
+
  private:
-  bool authenticated(std::string_view authorization) const;
+  std::string fingerprint(std::string_view authorization) const;
 
   std::vector<Cidr> allow_;
   std::vector<std::pair<std::string, StoredSecret>> basic_;
+  StoredSecret unknown_user_;  // verified for a user name no entry has: no password matches it
   std::vector<StoredSecret> bearer_;
   std::vector<std::string> challenges_;
   // PBKDF2 costs tens of milliseconds by design, and Basic sends the password with every request: an
-  // Authorization value that verified once is remembered (as its SHA-256), so only wrong guesses pay.
+  // Authorization value that verified is remembered for a while, so only wrong guesses pay. Remembered
+  // as an HMAC under a key made at start and never stored: a memory dump of the table gives no
+  // fast offline test of passwords (a plain SHA-256 of "user:password" would).
+  std::string cache_key_;
+  std::chrono::seconds cache_ttl_{0};
+  std::size_t cache_entries_ = 0;
   mutable std::mutex cache_mutex_;
-  mutable std::unordered_set<std::string> verified_;
+  mutable std::unordered_map<std::string, std::chrono::steady_clock::time_point> verified_;  // -> expiry
 };
 
 }  // namespace hserver::service

@@ -35,7 +35,7 @@ void ServiceFixture::TearDown() {
 }
 
 void ServiceFixture::start_service(const ServiceOptions& options) {
-  std::vector<std::string> argv = {HSERVER_SERVICE_EXE};
+  std::vector<std::string> argv = {options.executable.empty() ? std::string{HSERVER_SERVICE_EXE} : options.executable};
   if (options.routes_json.empty()) {
     argv.insert(argv.end(), {"--listen", "127.0.0.1:" + std::to_string(port_), "--mode", options.mode});
   } else {
@@ -43,7 +43,8 @@ void ServiceFixture::start_service(const ServiceOptions& options) {
     for (auto at = routes.find("$PORT"); at != std::string::npos; at = routes.find("$PORT"))
       routes.replace(at, 5, std::to_string(port_));
     const std::string path = work_dir_ + "/config.json";
-    std::ofstream{path} << "{\"routes\": " << routes << "}\n";
+    std::ofstream{path} << "{\"routes\": " << routes << (options.config_json.empty() ? "" : ", ") << options.config_json
+                        << "}\n";
     argv.insert(argv.end(), {"--config", path});
   }
   argv.insert(argv.end(),

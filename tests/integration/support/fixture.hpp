@@ -22,8 +22,20 @@ struct ServiceOptions {
   /// A JSON array for the config file's "routes", "$PORT" standing for the test's port; empty: one route
   /// given on the command line (--listen, --mode).
   std::string routes_json;
+  /// More members of the config file's top-level object (with routes_json), e.g. "\"authentication\": {...}".
+  std::string config_json;
+  /// The service to run; empty: the one built with the tests (another build, to compare against).
+  std::string executable;
   ServiceOptions& with_routes_json(std::string json) {
     routes_json = std::move(json);
+    return *this;
+  }
+  ServiceOptions& with_config_json(std::string json) {
+    config_json = std::move(json);
+    return *this;
+  }
+  ServiceOptions& with_executable(std::string path) {
+    executable = std::move(path);
     return *this;
   }
   ServiceOptions& with_mode(std::string m) {

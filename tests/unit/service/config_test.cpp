@@ -400,6 +400,41 @@ TEST(ConfigExample, ShippedExampleIsValid) {
   EXPECT_FALSE(config->routes.empty());
 }
 
+TEST(ConfigAuthentication, KeysDefaultsAndLimits) {
+  const CredentialCheckConfig defaults = parsed("{}").credential_checks;
+  EXPECT_EQ(defaults.verify_threads, 1u);
+  EXPECT_EQ(defaults.verify_queue, 16u);
+  EXPECT_EQ(defaults.max_failures, 10u);
+  EXPECT_EQ(defaults.failure_window, std::chrono::seconds{60});
+  EXPECT_EQ(defaults.cache_ttl, std::chrono::seconds{300});
+
+  const ServiceConfig config = parsed(R"({"authentication": {"verify_threads": 2, "verify_queue": 4,
+      "max_failures": 0, "failure_window_s": 600, "tracked_addresses": 50, "cache_ttl_s": 0, "cache_entries": 8}})");
+  const CredentialCheckConfig& checks = config.credential_checks;
+  EXPECT_EQ(checks.verify_threads, 2u);
+  EXPECT_EQ(checks.verify_queue, 4u);
+  EXPECT_EQ(checks.max_failures, 0u);
+  EXPECT_EQ(checks.failure_window, std::chrono::seconds{600});
+  EXPECT_EQ(checks.tracked_addresses, 50u);
+  EXPECT_EQ(checks.cache_ttl, std::chrono::seconds{0});
+  EXPECT_EQ(checks.cache_entries, 8u);
+  EXPECT_TRUE(validate_config(config).has_value());
+
+  EXPECT_EQ(parse_error(R"({"authentication": {"threads": 2}})"), "authentication.threads: unknown key");
+  ServiceConfig bad;
+  bad.credential_checks.verify_threads = 0;
+  EXPECT_EQ(validation_error(bad), "authentication.verify_threads: must be 1 to 16");
+  bad = ServiceConfig{};
+  bad.credential_checks.verify_queue = 0;
+  EXPECT_EQ(validation_error(bad), "authentication.verify_queue: must be 1 to 100000");
+  bad = ServiceConfig{};
+  bad.credential_checks.failure_window = std::chrono::seconds{0};
+  EXPECT_EQ(validation_error(bad), "authentication.failure_window_s: must be 1 to 86400");
+  bad = ServiceConfig{};
+  bad.credential_checks.tracked_addresses = 0;
+  EXPECT_EQ(validation_error(bad), "authentication.tracked_addresses: must be 1 to 10000000");
+}
+
 TEST(ConfigNoFile, DefaultsPlusOverrides) {
   ConfigOverrides overrides;
   overrides.listen = "127.0.0.1:3200";
