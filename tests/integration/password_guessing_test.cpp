@@ -53,7 +53,9 @@ struct Percentiles {
 Percentiles percentiles(std::vector<double> ms) {
   if (ms.empty()) return {};
   std::sort(ms.begin(), ms.end());
-  const auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * ms.size()))]; };
+  const auto at = [&](double q) {
+    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * static_cast<double>(ms.size())))];
+  };
   return {at(0.5), at(0.99), ms.size()};
 }
 
@@ -155,7 +157,7 @@ TEST_F(PasswordGuessing, PublicRouteKeepsAnsweringWhilePasswordsAreGuessed) {
     prefix_ += "-this";  // the next service starts afresh, whatever the first one left
   }
   start(ServiceOptions().with_routes_json(kRoutes).with_config_json(kNoThrottle));
-  const Figures figures = measure();
+  Figures figures = measure();
   if (baseline) print("baseline", *baseline);
   print("this build", figures);
 

@@ -2,7 +2,8 @@
 // credentials through CredentialChecks, whose costly verification runs on its own pool: meanwhile no
 // read is outstanding on this connection (the read timeout still runs), and the verdict comes back
 // on the session's strand.
-#include <fmt/format.h>
+#include <string>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
@@ -27,6 +28,12 @@ void Session::check_access() {
     boost::asio::post(executor, [self = std::move(self), valid] { self->on_credentials_verified(valid); });
   };
   const auto decision = context_->credential_checks->check(access, remote_ip_, authorization, std::move(on_verdict));
+  // Refused without verifying anything: the client is told when to come back.
+  const auto refuse_for_now = [&](FrontStats::Reason reason, std::uint16_t status, std::string_view why) {
+    count(reason);
+    abandon_request();
+    refuse(status, why, {Header{"Retry-After", std::to_string(decision.retry_after.count())}});
+  };
   switch (decision.outcome) {
     case CredentialChecks::Outcome::allowed:
       return accept_credentials();
@@ -35,17 +42,10 @@ void Session::check_access() {
     case CredentialChecks::Outcome::throttled:
       spdlog::info("connection {}: too many failed authentications from this address, route '{}'", remote_address_,
                    route_->name);
-      count(FrontStats::Reason::auth_throttled);
-      abandon_request();
-      refuse(429, "too many failed authentication attempts from this address",
-             {Header{"Retry-After", std::to_string(decision.retry_after.count())}});
-      return;
+      return refuse_for_now(FrontStats::Reason::auth_throttled, 429,
+                            "too many failed authentication attempts from this address");
     case CredentialChecks::Outcome::busy:
-      count(FrontStats::Reason::auth_busy);
-      abandon_request();
-      refuse(503, "too many authentication checks in progress",
-             {Header{"Retry-After", std::to_string(decision.retry_after.count())}});
-      return;
+      return refuse_for_now(FrontStats::Reason::auth_busy, 503, "too many authentication checks in progress");
     case CredentialChecks::Outcome::pending:
       verifying_ = true;
       return;

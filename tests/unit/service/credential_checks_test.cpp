@@ -235,11 +235,11 @@ TEST(CredentialChecks, VerifiesOnThePoolRemembersAndThrottles) {
   EXPECT_EQ(run_check(checks, route, "192.0.2.9", right).decision.outcome, O::allowed);
   EXPECT_EQ(run_check(checks, route, "192.0.2.1", "Basic " + base64("exchange:x")).decision.outcome, O::pending);
 
-  EXPECT_EQ(stats.verifications, 4u);
-  EXPECT_EQ(stats.verification_failures, 3u);
-  EXPECT_EQ(stats.cache_hits, 2u);
-  EXPECT_EQ(stats.tracked_addresses, 2u);
-  EXPECT_EQ(stats.queue_depth, 0u);
+  EXPECT_EQ(stats.verifications.load(), 4u);
+  EXPECT_EQ(stats.verification_failures.load(), 3u);
+  EXPECT_EQ(stats.cache_hits.load(), 2u);
+  EXPECT_EQ(stats.tracked_addresses.load(), 2u);
+  EXPECT_EQ(stats.queue_depth.load(), 0u);
 }
 
 TEST(CredentialChecks, AFullQueueIsBusyNotWaiting) {
