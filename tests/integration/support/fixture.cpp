@@ -62,8 +62,14 @@ void ServiceFixture::start_service(const ServiceOptions& options) {
 
 ChildProcess& ServiceFixture::start_host(const HostOptions& options) {
   const std::string ready = work_dir_ + "/host" + std::to_string(hosts_.size()) + ".ready";
-  std::vector<std::string> argv = {HSERVER_HOST_EXE, "--addin", HSERVER_ADDIN_SO, "--handler", options.handler,
-                                   "--ready-file",   ready};
+  std::vector<std::string> argv = {
+      options.build.empty() ? std::string{HSERVER_HOST_EXE} : options.build + "/tests/host_emulator/1c-host-emulator",
+      "--addin",
+      options.build.empty() ? std::string{HSERVER_ADDIN_SO} : options.build + "/addin/native/lib1chserver_addin.so",
+      "--handler",
+      options.handler,
+      "--ready-file",
+      ready};
   if (options.route.empty()) {
     argv.insert(argv.end(), {"--port", std::to_string(port_)});
   } else {

@@ -59,6 +59,7 @@ struct ServiceOptions {
 struct HostOptions {
   std::string handler = "echo";
   std::string route;  ///< attach by this route name; empty: by the test's port
+  std::string build;  ///< another build folder whose host emulator and add-in to run; empty: this one's
   bool expect_attach = true;
   std::vector<std::string> extra_args;
   HostOptions& with_route(std::string name) {
@@ -67,6 +68,10 @@ struct HostOptions {
   }
   HostOptions& expecting_no_attach() {
     expect_attach = false;
+    return *this;
+  }
+  HostOptions& from_build(std::string folder) {
+    build = std::move(folder);
     return *this;
   }
   HostOptions& with_handler(std::string h) {
