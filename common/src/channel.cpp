@@ -18,6 +18,12 @@ namespace {
 constexpr bool is_power_of_two(std::uint64_t v) {
   return v != 0 && (v & (v - 1)) == 0;
 }
+// Rings larger than this are refused on both sides: a u32 ring size fits, but nobody configures 2 GiB.
+constexpr std::uint64_t kMaxRingBytes = 1ull << 30;
+
+bool valid_ring_bytes(std::uint64_t ring_bytes) {
+  return is_power_of_two(ring_bytes) && ring_bytes >= 4096 && ring_bytes <= kMaxRingBytes;
+}
 
 std::byte* base(const platform::SharedMemory& m) {
   return static_cast<std::byte*>(m.data());
@@ -26,29 +32,38 @@ ChannelHeader* header_of(const platform::SharedMemory& m) {
   return reinterpret_cast<ChannelHeader*>(m.data());
 }
 
+// The ring views come from `ring_bytes` alone: the request ring right after the header, the response ring
+// after it. The offsets and capacities in the shared header are written for the reader's information and
+// never read back.
 RingControl& outbound_ring(ChannelHeader& h, Side side) {
   return side == Side::service ? h.request_ring : h.response_ring;
 }
 RingControl& inbound_ring(ChannelHeader& h, Side side) {
   return side == Side::service ? h.response_ring : h.request_ring;
 }
+std::byte* ring_data(const platform::SharedMemory& m, std::uint32_t ring_bytes, bool request_ring) {
+  return base(m) + sizeof(ChannelHeader) + (request_ring ? 0 : std::uint64_t{ring_bytes});
+}
 
 }  // namespace
 
-Channel::Channel(Side side, platform::SharedMemory memory, platform::Doorbell own_bell, platform::Doorbell peer_bell)
+Channel::Channel(Side side, platform::SharedMemory memory, std::uint32_t ring_bytes, const ProcessStamp& peer,
+                 platform::Doorbell own_bell, platform::Doorbell peer_bell)
     : side_(side),
       memory_(std::move(memory)),
       header_(header_of(memory_)),
-      writer_(outbound_ring(*header_, side), base(memory_) + outbound_ring(*header_, side).data_offset),
-      reader_(inbound_ring(*header_, side), base(memory_) + inbound_ring(*header_, side).data_offset),
+      ring_bytes_(ring_bytes),
+      writer_(outbound_ring(*header_, side), ring_data(memory_, ring_bytes, side == Side::service), ring_bytes),
+      reader_(inbound_ring(*header_, side), ring_data(memory_, ring_bytes, side != Side::service), ring_bytes),
       own_bell_(std::move(own_bell)),
       peer_bell_(std::move(peer_bell)),
-      peer_(side == Side::service ? header_->addin : header_->service) {}
+      peer_(peer) {}
 
 Channel::Channel(Channel&& other) noexcept
     : side_(other.side_),
       memory_(std::move(other.memory_)),
       header_(other.header_),
+      ring_bytes_(other.ring_bytes_),
       writer_(other.writer_),
       reader_(other.reader_),
       own_bell_(std::move(other.own_bell_)),
@@ -65,16 +80,35 @@ Expected<Channel, std::string> Channel::create(const std::string& name, std::uin
                                                const platform::SegmentAccess& access, std::uint32_t route_index,
                                                std::uint32_t slot_index, std::uint32_t generation,
                                                const ProcessStamp& addin) {
-  if (!is_power_of_two(ring_bytes) || ring_bytes < 4096) {
-    return Unexpected{std::string("ring size must be a power of two of at least 4096 bytes")};
+  if (!valid_ring_bytes(ring_bytes)) {
+    return Unexpected{std::string("ring size must be a power of two between 4096 bytes and 1 GiB")};
   }
   auto memory = platform::SharedMemory::create(name, channel_segment_bytes(ring_bytes), access);
   if (!memory) return Unexpected{memory.error()};
-  auto* h = new (memory->data()) ChannelHeader{};
+  return create_in(std::move(*memory), ring_bytes, access, route_index, slot_index, generation, addin);
+}
+
+Expected<Channel, std::string> Channel::create_sealed(std::uint32_t ring_bytes, std::uint32_t route_index,
+                                                      std::uint32_t slot_index, std::uint32_t generation,
+                                                      const ProcessStamp& addin) {
+  if (!valid_ring_bytes(ring_bytes)) {
+    return Unexpected{std::string("ring size must be a power of two between 4096 bytes and 1 GiB")};
+  }
+  auto memory = platform::SharedMemory::create_sealed(channel_segment_bytes(ring_bytes));
+  if (!memory) return Unexpected{memory.error()};
+  return create_in(std::move(*memory), ring_bytes, {}, route_index, slot_index, generation, addin);
+}
+
+Expected<Channel, std::string> Channel::create_in(platform::SharedMemory memory, std::uint32_t ring_bytes,
+                                                  const platform::SegmentAccess& access, std::uint32_t route_index,
+                                                  std::uint32_t slot_index, std::uint32_t generation,
+                                                  const ProcessStamp& addin) {
+  const std::string name = memory.name();
+  auto* h = new (memory.data()) ChannelHeader{};
   h->prefix.magic = kMagic;
   h->prefix.layout_version = kLayoutVersion;
   h->prefix.kind = static_cast<std::uint32_t>(SegmentKind::channel);
-  h->prefix.total_bytes = memory->size();
+  h->prefix.total_bytes = channel_segment_bytes(ring_bytes);
   h->service = platform::current_process();
   h->addin = addin;
   h->route_index = route_index;
@@ -91,7 +125,8 @@ Expected<Channel, std::string> Channel::create(const std::string& name, std::uin
   if (!service_bell) return Unexpected{service_bell.error()};
   auto addin_bell = platform::Doorbell::create(h->addin_bell, addin_bell_name(name), access);
   if (!addin_bell) return Unexpected{addin_bell.error()};
-  Channel channel(Side::service, std::move(*memory), std::move(*service_bell), std::move(*addin_bell));
+  Channel channel(Side::service, std::move(memory), ring_bytes, addin, std::move(*service_bell),
+                  std::move(*addin_bell));
   channel.header_->prefix.ready.store(1, std::memory_order_release);
   return channel;
 }
@@ -100,7 +135,32 @@ Expected<Channel, std::string> Channel::open(const std::string& name) {
   auto memory = platform::SharedMemory::open(name);
   if (!memory) return Unexpected{memory.error()};
   if (memory->size() < sizeof(ChannelHeader)) return Unexpected{"channel '" + name + "' is too small"};
+  // The geometry, read once into private memory; everything after uses these copies. Both rings have the
+  // service's one ring size and sit where create_in put them, or the segment is not believed.
   const ChannelHeader* h = header_of(*memory);
+  const std::uint64_t request_capacity = h->request_ring.capacity;
+  const std::uint64_t response_capacity = h->response_ring.capacity;
+  const std::uint64_t request_offset = h->request_ring.data_offset;
+  const std::uint64_t response_offset = h->response_ring.data_offset;
+  if (!valid_ring_bytes(request_capacity) || response_capacity != request_capacity ||
+      request_offset != sizeof(ChannelHeader) || response_offset != sizeof(ChannelHeader) + request_capacity ||
+      channel_segment_bytes(static_cast<std::uint32_t>(request_capacity)) > memory->size()) {
+    return Unexpected{"channel '" + name + "' has a bad geometry"};
+  }
+  return open_in(std::move(*memory), static_cast<std::uint32_t>(request_capacity));
+}
+
+Expected<Channel, std::string> Channel::adopt(platform::SharedMemory memory, std::uint32_t ring_bytes) {
+  if (!valid_ring_bytes(ring_bytes) || memory.size() != channel_segment_bytes(ring_bytes)) {
+    return Unexpected{"the channel from the service has a bad geometry: " + std::to_string(memory.size()) +
+                      " bytes for rings of " + std::to_string(ring_bytes) + " bytes"};
+  }
+  return open_in(std::move(memory), ring_bytes);
+}
+
+Expected<Channel, std::string> Channel::open_in(platform::SharedMemory memory, std::uint32_t ring_bytes) {
+  const std::string name = memory.name();
+  const ChannelHeader* h = header_of(memory);
   if (h->prefix.magic != kMagic || h->prefix.kind != static_cast<std::uint32_t>(SegmentKind::channel)) {
     return Unexpected{"'" + name + "' is not a 1chserver channel"};
   }
@@ -109,17 +169,13 @@ Expected<Channel, std::string> Channel::open(const std::string& name) {
                       " differs from the add-in's " + std::to_string(kLayoutVersion)};
   }
   if (h->prefix.ready.load(std::memory_order_acquire) != 1) return Unexpected{"channel '" + name + "' is not ready"};
-  const auto fits = [&](const RingControl& r) {
-    return is_power_of_two(r.capacity) && r.data_offset >= sizeof(ChannelHeader) &&
-           r.data_offset + r.capacity <= memory->size();
-  };
-  if (!fits(h->request_ring) || !fits(h->response_ring)) return Unexpected{"channel '" + name + "' has a bad geometry"};
-  auto* header = header_of(*memory);
+  auto* header = header_of(memory);
+  const ProcessStamp service = header->service;
   auto service_bell = platform::Doorbell::open(header->service_bell, service_bell_name(name));
   if (!service_bell) return Unexpected{service_bell.error()};
   auto addin_bell = platform::Doorbell::open(header->addin_bell, addin_bell_name(name));
   if (!addin_bell) return Unexpected{addin_bell.error()};
-  return Channel(Side::addin, std::move(*memory), std::move(*addin_bell), std::move(*service_bell));
+  return Channel(Side::addin, std::move(memory), ring_bytes, service, std::move(*addin_bell), std::move(*service_bell));
 }
 
 void Channel::send(MessageType type, std::uint64_t id, std::vector<std::byte> payload, Flush flush) {

@@ -57,6 +57,7 @@ HSERVER_LAYOUT_FIELD(AttachSlot, addin);
 HSERVER_LAYOUT_FIELD(AttachSlot, addin_flags);
 HSERVER_LAYOUT_FIELD(AttachSlot, refusal);
 HSERVER_LAYOUT_FIELD(AttachSlot, claim_token);
+HSERVER_LAYOUT_FIELD(AttachSlot, token);
 HSERVER_LAYOUT_FIELD(AttachSlot, reserved);
 
 HSERVER_LAYOUT_TYPE(RouteEntry);
@@ -112,7 +113,7 @@ HSERVER_LAYOUT_FIELD(FrameHeader, flags);
 HSERVER_LAYOUT_FIELD(FrameHeader, message_id);
 
 // Every row of the table is checked above (10 types, 65 fields): a row added without a check fails here.
-static_assert(std::size(table::kShared) == 75, "layout_table.hpp has rows that layout_check.cpp does not check");
+static_assert(std::size(table::kShared) == 76, "layout_table.hpp has rows that layout_check.cpp does not check");
 
 }  // namespace
 }  // namespace hserver::shm

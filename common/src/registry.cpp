@@ -1,12 +1,13 @@
 #include "hserver/common/shm/registry.hpp"
 
-#include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <random>
 #include <utility>
 
 #include "hserver/common/platform/process.hpp"
+#include "hserver/common/platform/random.hpp"
 
 namespace hserver::shm {
 
@@ -21,24 +22,12 @@ std::string slot_bell_name(const std::string& prefix) {
 }
 
 std::string channel_name(const std::string& prefix, std::uint32_t service_pid, std::uint32_t route, std::uint32_t slot,
-                         std::uint32_t generation) {
+                         std::uint32_t generation, const ChannelToken& token) {
+  char hex[33];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(token.words[0]),
+                static_cast<unsigned long long>(token.words[1]));
   return prefix + ".ch." + std::to_string(service_pid) + "." + std::to_string(route) + "." + std::to_string(slot) +
-         "." + std::to_string(generation);
-}
-
-bool is_valid_object_word(const std::string& word, bool allow_dot) {
-  if (word.empty() || word.size() >= kRouteNameBytes) return false;
-  for (const char c : word) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '-' || (allow_dot && c == '.');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-std::string default_prefix() {
-  const char* env = std::getenv("HSERVER_SHM_PREFIX");
-  return env != nullptr && *env != '\0' ? std::string(env) : std::string("1chserver");
+         "." + std::to_string(generation) + "." + hex;
 }
 
 namespace {
@@ -88,20 +77,21 @@ Expected<RegistryOwner, std::string> RegistryOwner::create(const std::string& pr
     return Unexpected{"between 1 and " + std::to_string(kMaxRoutes) + " routes are supported"};
   }
   const std::string name = registry_name(prefix);
-  // A registry that exists belongs to a live service (refuse) or is a dead one's leftover (clean up).
-  if (auto existing = platform::SharedMemory::open(name)) {
-    if (existing->size() >= sizeof(RegistryHeader)) {
-      const ProcessStamp owner = header_of(*existing)->service;
-      if (header_of(*existing)->prefix.magic == kMagic && platform::is_alive(owner)) {
+  // A registry that exists is never removed: it belongs to a live service (refuse, naming it) or to
+  // someone else; either way it is not ours. (On Windows a dead service's objects vanish with the last
+  // handle; creating Global\ objects takes a privilege ordinary users lack, docs/security.md.)
+  auto memory = platform::SharedMemory::create(name, sizeof(RegistryHeader), access);
+  if (!memory) {
+    if (auto existing = platform::SharedMemory::open(name); existing && existing->size() >= sizeof(RegistryHeader)) {
+      const RegistryHeader* other = header_of(*existing);
+      const ProcessStamp owner = other->service;
+      if (other->prefix.magic == kMagic && platform::is_alive(owner)) {
         return Unexpected{"another 1chserver (pid " + std::to_string(owner.pid) + ") owns the shared memory '" + name +
                           "'; stop it or choose another shm_prefix"};
       }
     }
+    return Unexpected{memory.error()};
   }
-  platform::SharedMemory::remove_all_with_prefix(prefix);
-
-  auto memory = platform::SharedMemory::create(name, sizeof(RegistryHeader), access);
-  if (!memory) return Unexpected{memory.error()};
   auto* h = new (memory->data()) RegistryHeader{};
   h->prefix.magic = kMagic;
   h->prefix.layout_version = kLayoutVersion;
@@ -130,10 +120,14 @@ Expected<RegistryOwner, std::string> RegistryOwner::create(const std::string& pr
   return RegistryOwner(prefix, std::move(*memory), std::move(*attach_bell), std::move(*slot_bell));
 }
 
-void RegistryOwner::answer(std::uint32_t route, std::uint32_t slot, SlotState state, RefusalReason reason) {
+void RegistryOwner::answer(std::uint32_t route, std::uint32_t slot, SlotState state, RefusalReason reason,
+                           const ChannelToken& token) {
   AttachSlot& s = header_->routes[route].slots[slot];
   s.refusal = static_cast<std::uint32_t>(reason);
-  if (state == SlotState::ready) ++s.generation;
+  if (state == SlotState::ready) {
+    ++s.generation;
+    s.token = token;
+  }
   s.state.store(static_cast<std::uint32_t>(state), std::memory_order_release);
   slot_bell_.ring();
 }
@@ -163,13 +157,9 @@ Expected<RegistryClient, std::string> RegistryClient::open(const std::string& pr
     // The OS's own wording of EACCES / ERROR_ACCESS_DENIED: the service runs, this user may not attach.
     if (memory.error().find("Permission denied") != std::string::npos ||
         memory.error().find("Access is denied") != std::string::npos) {
-      return Unexpected{
-          "нет доступа к службе 1chserver: пользователь 1С не входит в группу shm.posix_group "
-          "(Windows: shm.windows_users) / access denied to the 1chserver service: this 1C user is "
-          "not in its shm.posix_group (Windows: shm.windows_users) (" +
-          memory.error() + ")"};
+      return Unexpected{access_denied_text(memory.error())};
     }
-    return Unexpected{"служба 1chserver не запущена / the 1chserver service is not running (" + memory.error() + ")"};
+    return Unexpected{service_not_running_text(memory.error())};
   }
   if (memory->size() < sizeof(SegmentPrefix) + sizeof(VersionMismatchReport)) {
     return Unexpected{"'" + name + "' is not a 1chserver registry"};
@@ -181,11 +171,7 @@ Expected<RegistryClient, std::string> RegistryClient::open(const std::string& pr
     h->mismatch.addin_layout_version = kLayoutVersion;
     h->mismatch.addin_pid = platform::current_process().pid;
     h->mismatch.count.fetch_add(1, std::memory_order_release);
-    return Unexpected{
-        "версия компоненты не совпадает со службой / add-in and service versions differ: the service "
-        "uses shared-memory layout " +
-        std::to_string(h->prefix.layout_version) + ", this add-in layout " + std::to_string(kLayoutVersion) +
-        "; install matching versions"};
+    return Unexpected{version_mismatch_text(h->prefix.layout_version)};
   }
   if (memory->size() < sizeof(RegistryHeader) || h->prefix.ready.load(std::memory_order_acquire) != 1) {
     return Unexpected{"the 1chserver registry '" + name + "' is incomplete"};
@@ -211,29 +197,8 @@ std::vector<RouteInfo> RegistryClient::routes() const {
 Expected<Claim, std::string> RegistryClient::attach(std::optional<std::uint16_t> port, const std::string& name,
                                                     std::uint32_t flags, std::chrono::milliseconds timeout) {
   const auto all = routes();
-  std::optional<std::uint32_t> route;
-  std::string same_port;  // names of every route on `port`: attaching by port must not guess between them
-  std::size_t matches = 0;
-  for (std::uint32_t i = 0; i < all.size(); ++i) {
-    if (port ? all[i].port == *port : all[i].name == name) {
-      if (!route) route = i;
-      ++matches;
-      same_port += (same_port.empty() ? "'" : ", '") + all[i].name + "'";
-    }
-  }
-  if (port && matches > 1) {
-    return Unexpected{"на порту " + std::to_string(*port) + " несколько маршрутов (" + same_port +
-                      "): подключайтесь по имени маршрута / port " + std::to_string(*port) + " has several routes (" +
-                      same_port + "): attach by route name"};
-  }
-  if (!route) {
-    std::string served;
-    for (const auto& r : all)
-      served += (served.empty() ? "" : ", ") + r.name + " (port " + std::to_string(r.port) + ")";
-    return Unexpected{"служба не обслуживает " + (port ? "порт " + std::to_string(*port) : "маршрут '" + name + "'") +
-                      " / the service has no route " +
-                      (port ? "on port " + std::to_string(*port) : "named '" + name + "'") + "; it serves: " + served};
-  }
+  const auto route = find_route(all, port, name);
+  if (!route) return Unexpected{route.error()};
   RouteEntry& entry = header_->routes[*route];
   const std::uint32_t slots = std::min(entry.slot_count, kMaxSlotsPerRoute);
   std::optional<std::uint32_t> slot;
@@ -243,8 +208,7 @@ Expected<Claim, std::string> RegistryClient::attach(std::optional<std::uint16_t>
       slot = i;
   }
   if (!slot) {
-    return Unexpected{"к маршруту '" + all[*route].name + "' уже подключено максимальное число обработчиков / route '" +
-                      all[*route].name + "' has all " + std::to_string(slots) + " worker slots taken"};
+    return Unexpected{slots_taken_text(all[*route].name, slots)};
   }
   AttachSlot& s = entry.slots[*slot];
   s.addin = platform::current_process();
@@ -262,9 +226,9 @@ Expected<Claim, std::string> RegistryClient::attach(std::optional<std::uint16_t>
     if (state == SlotState::refused) {
       const auto reason = static_cast<RefusalReason>(s.refusal);
       s.state.store(static_cast<std::uint32_t>(SlotState::free), std::memory_order_release);
-      return Unexpected{std::string("the service refused the attach: ") + (reason == RefusalReason::service_stopping
-                                                                               ? "it is stopping"
-                                                                               : "it could not create the channel")};
+      return Unexpected{reason == RefusalReason::service_stopping
+                            ? service_stopping_text()
+                            : std::string("the service refused the attach: it could not create the channel")};
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
@@ -282,8 +246,9 @@ Expected<Claim, std::string> RegistryClient::attach(std::optional<std::uint16_t>
   claim.route_index = *route;
   claim.slot_index = *slot;
   claim.generation = s.generation;
+  const ChannelToken token = s.token;
   claim.route = all[*route];
-  claim.channel_name = channel_name(prefix_, header_->service.pid, *route, *slot, s.generation);
+  claim.channel_name = channel_name(prefix_, header_->service.pid, *route, *slot, claim.generation, token);
   return claim;
 }
 

@@ -15,10 +15,10 @@ const char* to_string(RingError error) noexcept {
   return "unknown ring error";
 }
 
-RingWriter::RingWriter(RingControl& control, std::byte* data) noexcept
+RingWriter::RingWriter(RingControl& control, std::byte* data, std::uint64_t capacity) noexcept
     : control_(control),
       data_(data),
-      capacity_(control.capacity),
+      capacity_(capacity),
       write_position_(control.write_position.load(std::memory_order_relaxed)) {}
 
 Expected<std::uint64_t, RingError> RingWriter::free_bytes() const noexcept {
@@ -43,10 +43,10 @@ void RingWriter::write(const FrameHeader& header, std::span<const std::byte> pay
   control_.write_position.store(write_position_, std::memory_order_release);
 }
 
-RingReader::RingReader(RingControl& control, std::byte* data) noexcept
+RingReader::RingReader(RingControl& control, std::byte* data, std::uint64_t capacity) noexcept
     : control_(control),
       data_(data),
-      capacity_(control.capacity),
+      capacity_(capacity),
       read_position_(control.read_position.load(std::memory_order_relaxed)) {}
 
 Expected<std::uint64_t, RingError> RingReader::available() const noexcept {

@@ -17,7 +17,7 @@ constexpr int kExitUsage = 2;
 // option never hides the file's value.
 struct RunOptions {
   std::string listen, mode, shm_prefix, shm_group, shm_windows_users, log_level, log_file, log_system;
-  std::string metrics_listen, admin_socket, paused_behaviour;
+  std::string metrics_listen, admin_socket, attach_socket, paused_behaviour;
   unsigned threads = 0;
   std::uint64_t memory_budget_bytes = 0;
   std::uint64_t request_timeout_ms = 0, no_worker_wait_ms = 0, stop_grace_ms = 0, worker_liveness_ms = 0;
@@ -47,6 +47,9 @@ std::variant<CommandLine, int> parse_command_line(int argc, char** argv) {
   auto* metrics = app.add_option("--metrics-listen", run.metrics_listen,
                                  "address:port of the health and metrics listener; \"\" disables it");
   auto* admin = app.add_option("--admin-socket", run.admin_socket, "path of the admin channel (1chserverctl)");
+  auto* attach = app.add_option("--attach-socket", run.attach_socket,
+                                "Linux: path of the socket add-ins attach through (default "
+                                "/run/1chserver/<shm prefix>.attach)");
   auto* paused =
       app.add_option("--paused-behaviour", run.paused_behaviour, "what every route does while paused: hold or reject");
   auto* level = app.add_option("--log-level", run.log_level, "trace, debug, info, warn, error, critical, off");
@@ -93,6 +96,7 @@ std::variant<CommandLine, int> parse_command_line(int argc, char** argv) {
   set_if_given(shm_users, run.shm_windows_users, o.shm_windows_users);
   set_if_given(metrics, run.metrics_listen, o.metrics_listen);
   set_if_given(admin, run.admin_socket, o.admin_socket);
+  set_if_given(attach, run.attach_socket, o.attach_socket);
   set_if_given(paused, run.paused_behaviour, o.paused_behaviour);
   set_if_given(level, run.log_level, o.log_level);
   set_if_given(file, run.log_file, o.log_file);

@@ -225,8 +225,8 @@ ServiceConfig read_config(const json::value& root) {
   const json::object& object = as_object(root, "");
   reject_unknown_keys(object, "",
                       {"shm_prefix", "shm", "threads", "ring_bytes", "max_workers_per_route", "stop_grace_ms",
-                       "worker_liveness_ms", "log", "http", "routes", "admin_socket", "metrics_listen", "metrics_auth",
-                       "metrics_allow", "memory_budget_bytes", "authentication"});
+                       "worker_liveness_ms", "log", "http", "routes", "admin_socket", "attach_socket", "metrics_listen",
+                       "metrics_auth", "metrics_allow", "memory_budget_bytes", "authentication"});
   ServiceConfig config;
   read_into(object, "", "shm_prefix", config.shm_prefix);
   read_into(object, "", "threads", config.threads);
@@ -236,6 +236,7 @@ ServiceConfig read_config(const json::value& root) {
   read_into(object, "", "stop_grace_ms", config.stop_grace);
   read_into(object, "", "worker_liveness_ms", config.worker_liveness);
   read_into(object, "", "admin_socket", config.admin_socket);
+  read_into(object, "", "attach_socket", config.attach_socket);
   read_into(object, "", "metrics_listen", config.metrics_listen);
   if (const json::value* auth = object.if_contains("metrics_auth"))
     read_auth(*auth, "metrics_auth", config.metrics_access);
@@ -579,6 +580,7 @@ Status<std::string> apply_overrides(ServiceConfig& config, const ConfigOverrides
   }
   if (overrides.metrics_listen) config.metrics_listen = *overrides.metrics_listen;
   if (overrides.admin_socket) config.admin_socket = *overrides.admin_socket;
+  if (overrides.attach_socket) config.attach_socket = *overrides.attach_socket;
   if (overrides.paused_behaviour) {
     auto parsed = parse_paused_behaviour(*overrides.paused_behaviour);
     if (!parsed) return Unexpected{fmt::format("--paused-behaviour: {}", parsed.error())};

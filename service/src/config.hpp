@@ -101,6 +101,10 @@ struct ServiceConfig {
   std::string log_system = "none";
   /// Admin channel (1chserverctl). Empty: the default path (admin_socket_path() in admin/admin_path.hpp).
   std::string admin_socket;
+  /// Linux: the unix socket add-ins attach through (in a folder only the service's user or root may write).
+  /// Empty: /run/1chserver/<shm_prefix>.attach (the add-in's default too; HSERVER_ATTACH_SOCKET overrides
+  /// it on the add-in's side). Unused on Windows, where add-ins attach through the registry section.
+  std::string attach_socket;
   /// Health and Prometheus metrics listener, "address:port"; empty disables it. Local by default.
   std::string metrics_listen = "127.0.0.1:9188";
   /// Who may read it ("metrics_auth", "metrics_allow"): needed when metrics_listen is beyond loopback.

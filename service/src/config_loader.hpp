@@ -30,6 +30,7 @@ struct ConfigOverrides {
   std::optional<std::uint64_t> worker_liveness_ms;
   std::optional<std::string> metrics_listen;  ///< "" disables the listener
   std::optional<std::string> admin_socket;
+  std::optional<std::string> attach_socket;     ///< --attach-socket
   std::optional<std::string> paused_behaviour;  ///< applies to every route
 };
 

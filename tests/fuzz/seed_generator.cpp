@@ -150,7 +150,7 @@ std::string ring_bytes(std::uint32_t capacity, const std::vector<std::pair<shm::
   shm::RingControl control{};
   control.capacity = capacity;
   std::vector<std::byte> data(capacity);
-  shm::RingWriter writer(control, data.data());
+  shm::RingWriter writer(control, data.data(), capacity);
   std::uint64_t id = 1;
   for (const auto& [type, payload] : messages) {
     std::size_t offset = 0;

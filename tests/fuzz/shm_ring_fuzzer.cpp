@@ -42,8 +42,8 @@ class Fuzz {
     const auto start = in.integer<std::uint64_t>();
     control_->write_position.store(start);
     control_->read_position.store(start);
-    writer_.emplace(*control_, data_.get());
-    reader_.emplace(*control_, data_.get());
+    writer_.emplace(*control_, data_.get(), capacity_);
+    reader_.emplace(*control_, data_.get(), capacity_);
   }
 
   void run() {

@@ -3,11 +3,17 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <filesystem>
 #include <future>
 #include <thread>
 
 #include "hserver/common/platform/shared_memory.hpp"
-#include "hserver/common/shm/registry.hpp"
+#include "hserver/common/platform/unix_socket.hpp"
+#include "hserver/common/shm/attach.hpp"
 #include "support/fixture.hpp"
 
 namespace hserver::test {
@@ -157,10 +163,11 @@ TEST_F(Failures, BadPercentEncodingIs400WithTheReason) {
   EXPECT_EQ(get("/still_fine").status, 200);
 }
 
-TEST_F(Failures, SigtermAnswersTheRequestInHandAndRemovesSharedMemory) {
+TEST_F(Failures, SigtermAnswersTheRequestInHandAndRemovesTheAttachSocket) {
   start_service(ServiceOptions().with_args({"--stop-grace-ms", "500"}));
   start_host(HostOptions().with_handler("stall"));
-  EXPECT_FALSE(shm_objects().empty());
+  EXPECT_TRUE(std::filesystem::exists(attach_socket_));
+  EXPECT_TRUE(shm_objects().empty()) << "Linux channels have no names";
   auto reply = std::async(std::launch::async, [&] { return get("/in-hand", 20s); });
   std::this_thread::sleep_for(300ms);
   service_->signal(SIGTERM);
@@ -168,6 +175,7 @@ TEST_F(Failures, SigtermAnswersTheRequestInHandAndRemovesSharedMemory) {
   EXPECT_EQ(r.status, 503) << r.error << r.body;
   EXPECT_EQ(r.body.rfind("Error: ", 0), 0u) << r.body;
   EXPECT_EQ(service_->wait(10s), 0) << service_->log();
+  EXPECT_FALSE(std::filesystem::exists(attach_socket_));
   EXPECT_TRUE(shm_objects().empty());
 }
 
@@ -179,16 +187,24 @@ namespace {
 
 TEST_F(Failures, AddinOfAnotherLayoutVersionIsLoggedByTheService) {
   start_service();
-  // Do what an add-in built for another layout does: touch only the version-independent report.
-  auto registry = platform::SharedMemory::open(shm::registry_name(prefix_));
-  ASSERT_TRUE(registry.has_value()) << registry.error();
-  auto* header = static_cast<shm::RegistryHeader*>(registry->data());
-  header->mismatch.addin_layout_version = 99;
-  header->mismatch.addin_pid = 4242;
-  header->mismatch.count.fetch_add(1);
+  // Do what an add-in built for another layout does: a hello whose version-independent part says 99.
+  shm::AttachHello hello{};
+  hello.magic = shm::kMagic;
+  hello.layout_version = 99;
+  hello.bytes = 4096;  // whatever a future hello's size is: the service answers before reading it
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, attach_socket_.c_str(), attach_socket_.size() + 1);
+  platform::UniqueFd connection(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_EQ(::connect(connection.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  ASSERT_TRUE(platform::send_with_descriptor(connection.get(), &hello, sizeof hello, -1));
+  shm::AttachReply reply{};
+  ASSERT_TRUE(platform::receive_exactly(connection.get(), &reply, sizeof reply, 5s));
+  EXPECT_EQ(reply.status, static_cast<std::uint32_t>(shm::AttachStatus::version_mismatch));
+  EXPECT_EQ(reply.layout_version, shm::kLayoutVersion);
+  const std::string expected = "refused an add-in (pid " + std::to_string(::getpid()) + ")";
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (service_->log().find("refused an add-in (pid 4242)") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline) {
+  while (service_->log().find(expected) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_NE(service_->log().find("built for shared-memory layout 99"), std::string::npos) << service_->log();

@@ -44,8 +44,7 @@ class X86Linux : public ServiceFixture {
                                      "--handler",       "echo",
                                      "--ready-file",    ready};
     argv.insert(argv.end(), args.begin(), args.end());
-    hosts_.push_back(std::make_unique<ChildProcess>(argv, std::vector<std::string>{"HSERVER_SHM_PREFIX=" + prefix_},
-                                                    work_dir_ + "/x86host" + index + ".log"));
+    hosts_.push_back(std::make_unique<ChildProcess>(argv, addin_env(), work_dir_ + "/x86host" + index + ".log"));
     // qemu translates the host and the add-in on first use: a slower start than the native host's.
     EXPECT_TRUE(wait_for_file(ready, 30s)) << "the i386 host did not attach:\n" << hosts_.back()->log();
     return *hosts_.back();

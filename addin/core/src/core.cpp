@@ -12,8 +12,8 @@
 #include <utility>
 
 #include "hserver/common/platform/process.hpp"
+#include "hserver/common/shm/attach.hpp"
 #include "hserver/common/shm/channel.hpp"
-#include "hserver/common/shm/registry.hpp"
 
 namespace hserver::addin {
 
@@ -156,25 +156,18 @@ class Core::Impl {
 
  private:
   // What one successful attach yields: installed as the current channel by install_locked.
-  struct Claimed {
-    std::unique_ptr<shm::Channel> channel;
-    shm::ProcessStamp service{};
-    shm::RouteInfo route;
-  };
+  using Claimed = shm::Attachment;
 
   Expected<Claimed, Error> claim(std::optional<std::uint16_t> port, const std::string& name, std::uint32_t flags,
                                  std::chrono::milliseconds timeout) {
-    auto registry = shm::RegistryClient::open(shm::default_prefix());
-    if (!registry) return Unexpected{registry.error()};
-    auto claimed = registry->attach(port, name, flags, timeout);
-    if (!claimed) return Unexpected{claimed.error()};
-    auto channel = shm::Channel::open(claimed->channel_name);
-    if (!channel) return Unexpected{channel.error()};
-    return Claimed{std::make_unique<shm::Channel>(std::move(*channel)), registry->service(), claimed->route};
+    auto attached = shm::attach(port, name, flags, timeout);
+    if (!attached) return Unexpected{attached.error()};
+    return std::move(*attached);
   }
 
   void install_locked(Claimed claimed) {
     channel_ = std::move(claimed.channel);
+    lease_ = std::move(claimed.lease);
     service_ = claimed.service;
     route_ = std::move(claimed.route);
     channel_->beat();
@@ -697,6 +690,7 @@ class Core::Impl {
   std::string notice_;        // for 1C at its next call (take_notice)
   std::string lost_because_;  // why the service was last lost (named again when it is back)
   std::unique_ptr<shm::Channel> channel_;
+  std::shared_ptr<void> lease_;  // POSIX: the attach connection, held while attached (shm::Attachment)
   shm::ProcessStamp service_{};
   shm::RouteInfo route_;
   // Shared, never copied: a request's body may be megabytes, and 1C may read it more than once.

@@ -49,6 +49,13 @@ shm::ProcessStamp current_process() {
   return stamp;
 }
 
+shm::ProcessStamp process_stamp(std::uint32_t pid) {
+  shm::ProcessStamp stamp{};
+  char state = 0;
+  if (pid != 0 && read_stat(pid, state, stamp.start_time) && state != 'Z' && state != 'X') stamp.pid = pid;
+  return stamp;
+}
+
 bool is_alive(const shm::ProcessStamp& stamp) {
   if (stamp.pid == 0) return false;
   char state = 0;

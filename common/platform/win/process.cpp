@@ -23,6 +23,18 @@ shm::ProcessStamp current_process() {
   return stamp;
 }
 
+shm::ProcessStamp process_stamp(std::uint32_t pid) {
+  shm::ProcessStamp stamp{};
+  HANDLE process = ::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(pid));
+  if (process == nullptr) return stamp;
+  win::UniqueHandle guard(process);
+  DWORD code = 0;
+  if (::GetExitCodeProcess(process, &code) && code == STILL_ACTIVE && creation_time(process, stamp.start_time)) {
+    stamp.pid = pid;
+  }
+  return stamp;
+}
+
 bool is_alive(const shm::ProcessStamp& stamp) {
   if (stamp.pid == 0) return false;
   HANDLE process = ::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(stamp.pid));

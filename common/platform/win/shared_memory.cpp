@@ -5,8 +5,8 @@
 // permissions type, and Boost's emulated shared_memory_object fails under Wine (see docs).
 //
 // Removing: Windows has no unlink. A named mapping disappears when its last handle and view close, so a
-// dead service's segments vanish with it (or with the last add-in still mapping them). remove() and
-// remove_all_with_prefix() are therefore no-ops returning false / 0.
+// dead service's segments vanish with it (or with the last add-in still mapping them). remove() is
+// therefore a no-op returning false.
 #include "hserver/common/platform/shared_memory.hpp"
 
 #include "win_util.hpp"
@@ -98,8 +98,17 @@ bool SharedMemory::remove(const std::string&) {
   return false;  // no unlink on Windows: the name goes with the last handle (see the top of this file)
 }
 
-std::size_t SharedMemory::remove_all_with_prefix(const std::string&) {
-  return 0;  // as remove(): stale objects of a dead service are gone once nobody holds them
+int SharedMemory::descriptor() const noexcept {
+  return -1;
+}
+
+// The attach socket and its sealed memfds are Linux's; on Windows channels are named sections (they cannot
+// shrink: a section's size is fixed at creation) with unguessable names.
+Expected<SharedMemory, std::string> SharedMemory::create_sealed(std::uint64_t) {
+  return Unexpected{std::string("unnamed sealed shared memory is not available on Windows")};
+}
+Expected<SharedMemory, std::string> SharedMemory::adopt(int) {
+  return Unexpected{std::string("shared memory from a descriptor is not available on Windows")};
 }
 
 }  // namespace hserver::platform

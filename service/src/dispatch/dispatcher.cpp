@@ -1,7 +1,7 @@
-// Dispatch: one supervisor thread answers attach claims; one channel thread per attached add-in moves
-// frames and watches its liveness; requests wait in a bounded queue per route and go to the attached
-// add-in with the fewest in hand. One mutex guards the routing state: it is held for bookkeeping only,
-// never across a wait, and completions run after it is released.
+// Dispatch: the attach acceptor (dispatch/attach_acceptor.hpp) lets add-ins in and hands each channel
+// here; one channel thread per attached add-in moves frames and watches its liveness; requests wait in a bounded queue
+// per route and go to the attached add-in with the fewest in hand. One mutex guards the routing state: it is held for
+// bookkeeping only, never across a wait, and completions run after it is released.
 #include "dispatch/dispatcher.hpp"
 
 #include <spdlog/spdlog.h>
@@ -18,9 +18,9 @@
 #include <thread>
 #include <utility>
 
+#include "dispatch/attach_acceptor.hpp"
 #include "hserver/common/platform/process.hpp"
 #include "hserver/common/shm/channel.hpp"
-#include "hserver/common/shm/registry.hpp"
 
 namespace hserver::service {
 
@@ -32,7 +32,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kTick = 250ms;                          // heartbeat period; longest sleep of an idle thread
 constexpr std::size_t kReleasedRemembered = 1024;      // per worker: ids whose late answer is still expected
-constexpr auto kMismatchLogEvery = 1s;                 // refusals of other layout versions: at most one line a second
 constexpr std::uint64_t kResponseOverhead = 1u << 20;  // beyond body_limit: an answer's status line and headers
 
 ResponseEnvelope error_response(std::uint64_t id, std::uint16_t status, const std::string& why) {
@@ -80,8 +79,7 @@ struct Worker {
   // Requests taken back from it (deadline, stop) whose answer may still be on its way: a late answer is
   // expected for these, and only for these. Guarded by the dispatcher mutex; the oldest are forgotten.
   std::deque<std::uint64_t> released;
-  std::string violation;        // channel thread only: why the add-in's messages are no longer believed
-  bool reclaim_logged = false;  // supervisor only: someone claimed its slot while it was in use
+  std::string violation;  // channel thread only: why the add-in's messages are no longer believed
   Clock::time_point attached_at = Clock::now();
   std::atomic<bool> stop{false};
   std::atomic<bool> finished{false};
@@ -124,27 +122,19 @@ using Finished = std::vector<std::pair<PendingPtr, ResponseEnvelope>>;
 
 }  // namespace
 
-class Dispatcher::Impl {
+class Dispatcher::Impl final : public AttachHandler {
  public:
   Impl(net::io_context& io, const ServiceConfig& config) : io_(io), config_(config) {
-    std::vector<shm::RouteInfo> infos;
     for (const auto& rc : config.routes) {
       routes_.push_back(Route{});
       routes_.back().config = rc;
-      infos.push_back(shm::RouteInfo{rc.name, rc.port, rc.mode, config.max_workers_per_route});
     }
-    auto registry = shm::RegistryOwner::create(config.shm_prefix, infos, config.ring_bytes, segment_access());
-    if (!registry) throw std::runtime_error(registry.error());
-    registry_.emplace(std::move(*registry));
-    spdlog::info("shared memory '{}' ready: {} route(s), rings of {} KiB", shm::registry_name(config.shm_prefix),
-                 routes_.size(), config.ring_bytes / 1024);
-    supervisor_ = std::thread([this] { supervise(); });
+    acceptor_ = std::make_unique<AttachAcceptor>(config_, *this);
+    acceptor_->start();  // only now: its thread calls back into this object, acceptor_ included
   }
 
-  ~Impl() {
-    stop_.store(true);
-    registry_->attach_bell().ring();
-    if (supervisor_.joinable()) supervisor_.join();
+  ~Impl() override {
+    acceptor_->stop();  // no add-in comes in from here on, and housekeeping has stopped
     std::vector<WorkerPtr> all;
     {
       std::lock_guard lock(mutex_);
@@ -158,8 +148,8 @@ class Dispatcher::Impl {
     }
     for (auto& w : all) {
       if (w->thread.joinable()) w->thread.join();
-      platform::SharedMemory::remove(w->channel.name());
     }
+    acceptor_.reset();  // the attach place goes, and with it every slot
   }
 
   void submit(const std::string& route_name, RequestEnvelope request, Completion done) {
@@ -460,112 +450,28 @@ class Dispatcher::Impl {
     net::post(io_, std::move(done));
   }
 
-  // ---- attach -------------------------------------------------------------------------------------
+  // ---- attach (AttachHandler: called on the acceptor's thread) ----------------------------------------
 
-  void supervise() {
-    auto& bell = registry_->attach_bell();
-    std::uint32_t mismatches_logged = 0;
-    auto next_mismatch_log = Clock::now();
-    while (!stop_.load()) {
-      const std::uint32_t seen = bell.sequence();
-      auto& header = registry_->header();
-      // The bounds come from our own configuration, never from the shared header: any add-in may write
-      // there, and a route or slot count of its choosing would send this thread past the segment.
-      for (std::uint32_t r = 0; r < routes_.size(); ++r) {
-        for (std::uint32_t s = 0; s < config_.max_workers_per_route; ++s) {
-          auto& slot = header.routes[r].slots[s];
-          if (slot.state.load(std::memory_order_acquire) == static_cast<std::uint32_t>(shm::SlotState::claimed)) {
-            accept(r, s);
-          }
-        }
-      }
-      // At most one line a second: an add-in can bump the count in a loop (a log flood otherwise).
-      const std::uint32_t mismatches = header.mismatch.count.load(std::memory_order_acquire);
-      if (mismatches != mismatches_logged && Clock::now() >= next_mismatch_log) {
-        const std::uint32_t more = mismatches - mismatches_logged - 1;  // refusals this line does not name
-        mismatches_logged = mismatches;
-        next_mismatch_log = Clock::now() + kMismatchLogEvery;
-        spdlog::error(
-            "refused an add-in (pid {}) built for shared-memory layout {}; this service uses layout {}: "
-            "install matching versions{}",
-            header.mismatch.addin_pid, header.mismatch.addin_layout_version, shm::kLayoutVersion,
-            more == 0 ? std::string{} : " (and " + std::to_string(more) + " more since the last report)");
-      }
-      reap();
-      bell.wait(seen, kTick);
-    }
+  bool accepting() const override {
+    std::lock_guard lock(mutex_);
+    return !stopping_;
   }
 
-  void accept(std::uint32_t r, std::uint32_t s) {
-    auto& slot = registry_->header().routes[r].slots[s];
-    const shm::ProcessStamp addin = slot.addin;
-    const std::string name =
-        shm::channel_name(config_.shm_prefix, registry_->header().service.pid, r, s, slot.generation + 1);
-    if (stop_.load() || stopping_flag()) {
-      registry_->answer(r, s, shm::SlotState::refused, shm::RefusalReason::service_stopping);
-      return;
-    }
-    // An add-in claims only a free slot, so `claimed` over a slot we still serve was written over it (a
-    // hostile or broken add-in). Put the slot back instead of opening another channel and thread for it each
-    // time: that would be a way to make the service create channels and threads without end.
-    if (const WorkerPtr current = worker_on_slot(r, s)) {
-      if (!std::exchange(current->reclaim_logged, true)) {
-        spdlog::warn("route '{}': slot {} of add-in pid {} was claimed again while in use; ignored",
-                     routes_[r].config.name, s, current->channel.peer_process().pid);
-      }
-      registry_->transition(r, s, shm::SlotState::claimed, shm::SlotState::ready);
-      return;
-    }
-    auto channel = shm::Channel::create(name, config_.ring_bytes, segment_access(), r, s, slot.generation + 1, addin);
-    if (!channel) {
-      spdlog::error("route '{}': cannot attach add-in pid {}: {}", routes_[r].config.name, addin.pid, channel.error());
-      registry_->answer(r, s, shm::SlotState::refused, shm::RefusalReason::channel_failed);
-      return;
-    }
+  bool adopt(std::uint32_t r, std::uint32_t s, shm::Channel channel) override {
     // An answer may be as large as a request body the route accepts, plus room for the status and headers.
     // Published in the channel header too: the add-in refuses a larger answer where 1C gives it.
-    channel->set_max_message_bytes(max_response_bytes(r));
-    auto worker = std::make_shared<Worker>(r, s, std::move(*channel));
-    {
-      std::lock_guard lock(mutex_);
-      routes_[r].workers.push_back(worker);
-    }
-    registry_->answer(r, s, shm::SlotState::ready);
-    spdlog::info("route '{}': add-in pid {} attached (slot {})", routes_[r].config.name, addin.pid, s);
+    channel.set_max_message_bytes(max_response_bytes(r));
+    auto worker = std::make_shared<Worker>(r, s, std::move(channel));
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    routes_[r].workers.push_back(worker);
     worker->thread = std::thread([this, worker] { run_worker(worker); });
-    std::lock_guard lock(mutex_);
     dispatch_locked(r);
+    return true;
   }
 
-  /// The largest answer message the service accepts from an add-in of this route.
-  std::uint64_t max_response_bytes(std::size_t route) const {
-    return routes_[route].config.http.body_limit + kResponseOverhead;
-  }
-
-  /// The worker (attached, or gone and not reaped yet) on a slot, if any.
-  WorkerPtr worker_on_slot(std::uint32_t r, std::uint32_t s) const {
-    std::lock_guard lock(mutex_);
-    for (const auto* list : {&routes_[r].workers, &graveyard_}) {
-      for (const auto& w : *list) {
-        if (w->route == r && w->slot == s) return w;
-      }
-    }
-    return nullptr;
-  }
-
-  platform::SegmentAccess segment_access() const {
-    platform::SegmentAccess access;
-    access.posix_group = config_.shm_posix_group;
-    access.windows_users = config_.shm_windows_users;
-    return access;
-  }
-
-  bool stopping_flag() {
-    std::lock_guard lock(mutex_);
-    return stopping_;
-  }
-
-  void reap() {
+  /// Joins the workers that have ended and frees their slots.
+  void housekeeping() override {
     std::vector<WorkerPtr> dead;
     {
       std::lock_guard lock(mutex_);
@@ -576,9 +482,13 @@ class Dispatcher::Impl {
     }
     for (auto& w : dead) {
       if (w->thread.joinable()) w->thread.join();
-      platform::SharedMemory::remove(w->channel.name());
-      registry_->transition(static_cast<std::uint32_t>(w->route), w->slot, shm::SlotState::ready, shm::SlotState::free);
+      acceptor_->release(static_cast<std::uint32_t>(w->route), w->slot);
     }
+  }
+
+  /// The largest answer message the service accepts from an add-in of this route.
+  std::uint64_t max_response_bytes(std::size_t route) const {
+    return routes_[route].config.http.body_limit + kResponseOverhead;
   }
 
   // ---- one attached add-in ------------------------------------------------------------------------
@@ -647,7 +557,7 @@ class Dispatcher::Impl {
     }
     if (!gone.empty()) drop_worker(w, gone, oversized);
     w->finished.store(true);
-    if (!stop_.load()) registry_->attach_bell().ring();  // let the supervisor reap it now
+    acceptor_->wake();  // let housekeeping reap it now
   }
 
   // An add-in may speak only of requests handed to it: `taken` and an answer for one in its hands, or for
@@ -746,7 +656,7 @@ class Dispatcher::Impl {
 
   net::io_context& io_;
   ServiceConfig config_;
-  std::optional<shm::RegistryOwner> registry_;
+  std::unique_ptr<AttachAcceptor> acceptor_;
   mutable std::mutex mutex_;
   std::vector<Route> routes_;
   std::vector<DrainWaiter> drains_;
@@ -756,8 +666,6 @@ class Dispatcher::Impl {
   bool stopping_ = false;
   std::function<void()> on_drained_;
   std::unique_ptr<net::steady_timer> grace_timer_;
-  std::atomic<bool> stop_{false};
-  std::thread supervisor_;
 };
 
 Dispatcher::Dispatcher(boost::asio::io_context& io, const ServiceConfig& config)

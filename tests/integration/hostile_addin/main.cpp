@@ -1,21 +1,24 @@
-// hostile-addin: attaches to a route as the real add-in does (RegistryClient::attach + Channel::open), then
-// breaks the protocol in a chosen way, writing into its own channel's memory (and, for one class, the
-// registry) directly where the Channel API would not let it. The bad add-in of
-// tests/integration/hostile_addin_test.cpp.
+// hostile-addin: attaches to a route as the real add-in does (shm::attach: the attach socket and a sealed
+// memfd), then breaks the protocol in a chosen way, writing into its own channel's memory directly where
+// the Channel API would not let it, shrinking that memory, or misusing the attach socket. The bad add-in
+// of tests/integration/hostile_addin_test.cpp.
 //
 // One run tries every input of one class. Each input: attach, wait (up to 2 s) for a request to be handed
-// over, send `taken` for it on even inputs, misbehave, then wait until the service drops the channel (its
-// name leaves /dev/shm) or, if it does not within --drop-wait-ms, detach cleanly ("kept").
+// over, send `taken` for it on even inputs, misbehave, then wait until the service drops the channel (it
+// closes the attach connection once it has let the add-in go) or, if it does not within --drop-wait-ms,
+// detach cleanly ("kept").
 //
 // Output, one line per input, then a summary:
 //   input class=<c> n=<i> name=<name> request=<id|none> taken=<0|1> frames=<k> outcome=<dropped|kept> ms=<t>
 //   summary class=<c> inputs=<n> dropped=<d> kept=<k> frames=<f>
 // Exit codes: 0 done; 2 usage; 3 attaching failed (the reason is printed).
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-#include <dirent.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -35,8 +38,9 @@
 #include "hserver/common/platform/doorbell.hpp"
 #include "hserver/common/platform/process.hpp"
 #include "hserver/common/platform/shared_memory.hpp"
+#include "hserver/common/platform/unix_socket.hpp"
+#include "hserver/common/shm/attach.hpp"
 #include "hserver/common/shm/channel.hpp"
-#include "hserver/common/shm/registry.hpp"
 
 namespace {
 
@@ -56,30 +60,52 @@ struct Options {
   std::uint64_t seed = 1;
 };
 
-bool exists(const std::string& shm_name) {
-  struct stat st {};
-  return ::stat(("/dev/shm/" + shm_name).c_str(), &st) == 0;
+/// True once the service has closed our attach connection: it let us go and reaped the channel.
+bool closed_by_service(int connection) {
+  pollfd waiting{connection, POLLIN, 0};
+  if (::poll(&waiting, 1, 0) <= 0) return false;
+  char byte = 0;
+  return ::recv(connection, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-std::size_t count_channels(const std::string& prefix) {
-  std::size_t n = 0;
-  if (DIR* dir = ::opendir("/dev/shm")) {
-    const std::string start = prefix + ".ch.";
-    while (const dirent* e = ::readdir(dir)) {
-      if (std::strncmp(e->d_name, start.c_str(), start.size()) == 0) ++n;
-    }
-    ::closedir(dir);
-  }
-  return n;
+/// A raw connection to the attach socket, for the inputs that misuse it.
+platform::UniqueFd connect_raw() {
+  const std::string path = shm::default_attach_socket(shm::default_prefix());
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), std::min(path.size(), sizeof address.sun_path - 1));
+  platform::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) return {};
+  return fd;
+}
+
+shm::AttachHello hello_for(const std::string& route) {
+  shm::AttachHello hello{};
+  hello.magic = shm::kMagic;
+  hello.layout_version = shm::kLayoutVersion;
+  hello.bytes = sizeof hello;
+  std::memcpy(hello.route_name, route.data(), std::min(route.size(), sizeof hello.route_name - 1));
+  return hello;
+}
+
+/// Sends `hello` on a new connection and returns the status of the reply (-1: none) and its text.
+std::pair<int, std::string> ask(const shm::AttachHello& hello, std::chrono::milliseconds timeout) {
+  auto fd = connect_raw();
+  if (!fd || !platform::send_with_descriptor(fd.get(), &hello, sizeof hello, -1)) return {-1, {}};
+  shm::AttachReply reply{};
+  if (!platform::receive_exactly(fd.get(), &reply, sizeof reply, timeout)) return {-1, {}};
+  std::string text(std::min(reply.text_bytes, shm::kMaxAttachText), '\0');
+  if (!text.empty() && !platform::receive_exactly(fd.get(), text.data(), text.size(), timeout)) text.clear();
+  return {static_cast<int>(reply.status), text};
 }
 
 /// The add-in's end of the response ring, written by hand: positions, lengths, alignment as we please.
 class RawWriter {
  public:
-  explicit RawWriter(shm::ChannelHeader& h)
+  RawWriter(shm::ChannelHeader& h, std::uint32_t ring_bytes)
       : control_(h.response_ring),
-        data_(reinterpret_cast<std::byte*>(&h) + h.response_ring.data_offset),
-        capacity_(h.response_ring.capacity),
+        data_(reinterpret_cast<std::byte*>(&h) + sizeof(shm::ChannelHeader) + ring_bytes),
+        capacity_(ring_bytes),
         position_(h.response_ring.write_position.load(std::memory_order_relaxed)) {}
 
   std::uint64_t capacity() const { return capacity_; }
@@ -119,8 +145,8 @@ class RawWriter {
 };
 
 struct Attached {
-  shm::Claim claim;
-  std::unique_ptr<shm::Channel> channel;
+  shm::Attachment attachment;
+  shm::Channel* channel = nullptr;
   shm::ChannelHeader* header = nullptr;
   std::unique_ptr<RawWriter> writer;
   std::unique_ptr<platform::Doorbell> service_bell;
@@ -128,14 +154,11 @@ struct Attached {
 
 /// One input's state, passed to its action.
 struct Ctx {
-  Ctx(Attached& attached, std::mt19937_64& random, const std::string& shm_prefix,
-      platform::SharedMemory& registry_memory, const shm::ProcessStamp& service_stamp)
-      : a(attached), rng(random), prefix(shm_prefix), registry(registry_memory), service(service_stamp) {}
+  Ctx(Attached& attached, std::mt19937_64& random, const shm::ProcessStamp& service_stamp)
+      : a(attached), rng(random), service(service_stamp) {}
   Attached& a;
   std::optional<RequestEnvelope> request;
   std::mt19937_64& rng;
-  const std::string& prefix;
-  platform::SharedMemory& registry;
   shm::ProcessStamp service{};
   std::uint64_t frames = 0;
   bool beat_while_waiting = true;  // false: the input is "went silent"
@@ -143,7 +166,7 @@ struct Ctx {
 
   std::uint64_t id_or(std::uint64_t fallback) const { return request ? request->id : fallback; }
   void ring() { a.service_bell->ring(); }
-  bool gone() const { return !exists(a.claim.channel_name); }
+  bool gone() const { return closed_by_service(a.attachment.connection); }
   std::vector<std::byte> random_bytes(std::size_t n) {
     std::vector<std::byte> out(n);
     for (auto& b : out) b = static_cast<std::byte>(rng());
@@ -201,12 +224,6 @@ struct Ctx {
   void wait_drained() {
     const auto deadline = Clock::now() + 2s;
     while (!a.writer->drained() && !gone() && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
-  }
-  shm::RegistryHeader& registry_header() { return *static_cast<shm::RegistryHeader*>(registry.data()); }
-  /// Rings the registry's attach bell as an add-in does after claiming.
-  void ring_attach() {
-    auto bell = platform::Doorbell::open(registry_header().attach_bell, shm::attach_bell_name(prefix));
-    if (bell) bell->ring();
   }
 };
 
@@ -427,54 +444,69 @@ std::vector<Input> inputs_of(const std::string& cls) {
                     ++c.frames;
                     c.answer_echo();
                   }});
-  } else if (cls == "registry") {
-    // Any add-in can write the registry (it claims slots there): what it writes must not be believed.
-    in.push_back({"route-count-4g", false, [](Ctx& c) {
-                    auto& h = c.registry_header();
-                    const std::uint32_t saved = h.route_count;
-                    h.route_count = 0xFFFFFFFFu;
-                    c.ring_attach();
-                    std::this_thread::sleep_for(300ms);  // a few supervisor rounds
-                    h.route_count = saved;
-                    ++c.frames;
+  } else if (cls == "attach-socket") {
+    // Any member of the group can connect to the attach socket: what it sends there must not be believed,
+    // nor hold up anybody else's attach.
+    in.push_back({"20-silent-connections-then-a-hello", false, [](Ctx& c) {
+                    std::vector<platform::UniqueFd> silent;
+                    for (int i = 0; i < 20; ++i) silent.push_back(connect_raw());
+                    const auto started = Clock::now();
+                    const auto [status, text] = ask(hello_for("no-such-route"), 10s);
+                    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+                    std::cout << "note: refusal status " << status << " in " << ms.count()
+                              << " ms while 20 connections said nothing: " << text << std::endl;
+                    c.frames += 21;
                   }});
-    in.push_back({"slot-count-4g", false, [](Ctx& c) {
-                    auto& route = c.registry_header().routes[c.a.claim.route_index];
-                    const std::uint32_t saved = route.slot_count;
-                    route.slot_count = 0xFFFFFFFFu;
-                    c.ring_attach();
-                    std::this_thread::sleep_for(300ms);
-                    route.slot_count = saved;
-                    ++c.frames;
+    in.push_back({"200-garbage-hellos", false, [](Ctx& c) {
+                    for (int i = 0; i < 200; ++i) {
+                      auto fd = connect_raw();
+                      const auto garbage = c.random_bytes(sizeof(shm::AttachHello));
+                      (void)platform::send_with_descriptor(fd.get(), garbage.data(), garbage.size(), -1);
+                      ++c.frames;
+                    }
                   }});
-    in.push_back({"own-slot-claimed-again-1000-times", false, [](Ctx& c) {
-                    auto& slot = c.registry_header().routes[c.a.claim.route_index].slots[c.a.claim.slot_index];
-                    std::size_t most = 0;
+    in.push_back({"1000-hellos-of-another-layout", false, [](Ctx& c) {
+                    int mismatches = 0;
                     for (int i = 0; i < 1000; ++i) {
-                      slot.state.store(static_cast<std::uint32_t>(shm::SlotState::claimed));
-                      c.ring_attach();
+                      auto hello = hello_for("x");
+                      hello.layout_version = 99;
+                      if (ask(hello, 2s).first == static_cast<int>(shm::AttachStatus::version_mismatch)) ++mismatches;
                       ++c.frames;
-                      if (i % 50 == 0) {
-                        c.a.channel->beat();
-                        most = std::max(most, count_channels(c.prefix));
-                      }
-                      std::this_thread::sleep_for(200us);
+                      if (i % 100 == 0) c.a.channel->beat();
                     }
-                    std::this_thread::sleep_for(300ms);
-                    most = std::max(most, count_channels(c.prefix));
-                    std::cout << "note: at most " << most << " channel(s) of the prefix existed meanwhile" << std::endl;
+                    std::cout << "note: " << mismatches << " of 1000 hellos of layout 99 answered version_mismatch"
+                              << std::endl;
                   }});
-    in.push_back({"10k-version-mismatch-reports", false, [](Ctx& c) {
-                    auto& h = c.registry_header();
-                    for (int i = 0; i < 10'000; ++i) {
-                      h.mismatch.addin_layout_version = 99;
-                      h.mismatch.addin_pid = static_cast<std::uint32_t>(::getpid());
-                      h.mismatch.count.fetch_add(1);
-                      c.ring_attach();
+    in.push_back({"hellos-cut-short-and-oversized", false, [](Ctx& c) {
+                    for (int i = 0; i < 100; ++i) {
+                      auto fd = connect_raw();
+                      auto hello = hello_for("x");
+                      if (i % 2 == 1) hello.bytes = 0xFFFFFFFFu;  // claims a hello of 4 GiB
+                      (void)platform::send_with_descriptor(fd.get(), &hello, i % 2 == 0 ? 20 : sizeof hello, -1);
                       ++c.frames;
-                      if (i % 1000 == 0) c.a.channel->beat();
-                      std::this_thread::sleep_for(50us);
                     }
+                  }});
+  } else if (cls == "shrink") {
+    // The channel's memory is the add-in's to write, but not to resize: a shrunk segment would kill the
+    // service (and every other add-in's 1C process, were it shared) with SIGBUS at its next access.
+    const auto report = [](const char* what, int result) {
+      std::cout << "note: " << what << " = " << result << (result != 0 ? std::string(" ") + std::strerror(errno) : "")
+                << std::endl;
+    };
+    in.push_back({"ftruncate-own-channel-to-zero-then-answer", true, [report](Ctx& c) {
+                    report("ftruncate(channel, 0)", ::ftruncate(c.a.channel->memory().descriptor(), 0));
+                    ++c.frames;
+                    c.answer_echo();
+                  }});
+    in.push_back({"ftruncate-own-channel-to-4k-then-answer", true, [report](Ctx& c) {
+                    report("ftruncate(channel, 4096)", ::ftruncate(c.a.channel->memory().descriptor(), 4096));
+                    ++c.frames;
+                    c.answer_echo();
+                  }});
+    in.push_back({"ftruncate-own-channel-larger-then-answer", true, [report](Ctx& c) {
+                    report("ftruncate(channel, 1 GiB)", ::ftruncate(c.a.channel->memory().descriptor(), 1 << 30));
+                    ++c.frames;
+                    c.answer_echo();
                   }});
   } else if (cls == "endless-flood") {
     // Frames of 16 KiB whose payload is never written (whatever the ring holds): a header costs us 16
@@ -505,17 +537,15 @@ std::vector<Input> inputs_of(const std::string& cls) {
   return in;
 }
 
-Expected<Attached, std::string> attach(shm::RegistryClient& registry, const Options& o) {
-  auto claim = registry.attach(o.port, o.route, 0, 5s);
-  if (!claim) return Unexpected{claim.error()};
-  auto channel = shm::Channel::open(claim->channel_name);
-  if (!channel) return Unexpected{channel.error()};
+Expected<Attached, std::string> attach(const Options& o) {
+  auto attachment = shm::attach(o.port, o.route, 0, 5s);
+  if (!attachment) return Unexpected{attachment.error()};
   Attached a;
-  a.claim = *claim;
-  a.channel = std::make_unique<shm::Channel>(std::move(*channel));
+  a.attachment = std::move(*attachment);
+  a.channel = a.attachment.channel.get();
   a.header = &a.channel->header();
-  a.writer = std::make_unique<RawWriter>(*a.header);
-  auto bell = platform::Doorbell::open(a.header->service_bell, a.claim.channel_name + ".s");
+  a.writer = std::make_unique<RawWriter>(*a.header, a.channel->ring_bytes());
+  auto bell = platform::Doorbell::open(a.header->service_bell, {});
   if (!bell) return Unexpected{bell.error()};
   a.service_bell = std::make_unique<platform::Doorbell>(std::move(*bell));
   a.channel->beat();
@@ -545,7 +575,7 @@ int usage(const char* why) {
       << "hostile-addin: " << why
       << "\nusage: hostile-addin (--port N | --route NAME) --class C [--only INPUT] [--drop-wait-ms N] [--seed N]\n"
          "classes: frame-length unknown-type bad-id flood garbage-header silent valid-then-garbage bell-storm "
-         "registry endless-flood\n";
+         "attach-socket shrink endless-flood\n";
   return kExitUsage;
 }
 
@@ -585,28 +615,17 @@ int main(int argc, char** argv) {
     if (inputs.empty()) return usage("no input of that name in the class");
   }
 
-  const std::string prefix = shm::default_prefix();
-  auto registry = shm::RegistryClient::open(prefix);
-  if (!registry) {
-    std::cout << "attaching failed: " << registry.error() << std::endl;
-    return kExitAttachFailed;
-  }
-  auto registry_memory = platform::SharedMemory::open(shm::registry_name(prefix));
-  if (!registry_memory) {
-    std::cout << "attaching failed: " << registry_memory.error() << std::endl;
-    return kExitAttachFailed;
-  }
   std::mt19937_64 rng(o.seed);
   std::uint64_t dropped = 0, kept = 0, frames = 0;
   for (std::size_t n = 0; n < inputs.size(); ++n) {
     const Input& input = inputs[n];
-    auto attached = attach(*registry, o);
+    auto attached = attach(o);
     if (!attached) {
       std::cout << "attaching failed: " << attached.error() << std::endl;
       return kExitAttachFailed;
     }
     Attached& a = *attached;
-    Ctx c(a, rng, prefix, *registry_memory, registry->service());
+    Ctx c(a, rng, a.attachment.service);
     if (input.want_request) c.request = wait_request(a, 2s);
     const bool taken = c.request && n % 2 == 0;
     if (taken) c.send(kTaken, kWhole, c.request->id, {});
@@ -615,7 +634,7 @@ int main(int argc, char** argv) {
     input.act(c);
     frames += c.frames;
 
-    // Dropped by the service: the channel's name leaves /dev/shm (reaped). Else detach cleanly.
+    // Dropped by the service: it closes the attach connection (reaped). Else detach cleanly.
     bool gone = false;
     const auto deadline = Clock::now() + o.drop_wait;
     while (!(gone = c.gone()) && Clock::now() < deadline) {

@@ -21,6 +21,10 @@ void ServiceFixture::SetUp() {
   port_ = free_port();
   metrics_port_ = free_port();
   admin_socket_ = work_dir_ + "/admin.sock";
+  // Short (a socket path has at most 107 bytes) and in a folder of its own that the service creates 0750.
+  attach_dir_ = (fs::temp_directory_path() / prefix_).string();
+  fs::remove_all(attach_dir_);
+  attach_socket_ = attach_dir_ + "/attach.sock";
 }
 
 void ServiceFixture::TearDown() {
@@ -32,6 +36,7 @@ void ServiceFixture::TearDown() {
     fs::remove_all(work_dir_);
   }
   for (const auto& name : shm_objects()) fs::remove(fs::path("/dev/shm") / name);
+  fs::remove_all(attach_dir_);
 }
 
 void ServiceFixture::start_service(const ServiceOptions& options) {
@@ -47,10 +52,10 @@ void ServiceFixture::start_service(const ServiceOptions& options) {
                         << "}\n";
     argv.insert(argv.end(), {"--config", path});
   }
-  argv.insert(argv.end(),
-              {"--shm-prefix", prefix_, "--request-timeout-ms", std::to_string(options.request_timeout_ms),
-               "--no-worker-wait-ms", std::to_string(options.no_worker_wait_ms), "--log-level", "debug",
-               "--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port_), "--admin-socket", admin_socket_});
+  argv.insert(argv.end(), {"--shm-prefix", prefix_, "--request-timeout-ms", std::to_string(options.request_timeout_ms),
+                           "--no-worker-wait-ms", std::to_string(options.no_worker_wait_ms), "--log-level", "debug",
+                           "--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port_), "--admin-socket",
+                           admin_socket_, "--attach-socket", attach_socket_});
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   service_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, work_dir_ + "/service.log");
   ASSERT_TRUE(wait_for_port(port_, 10s)) << "the service did not start:\n" << service_->log();
@@ -76,8 +81,8 @@ ChildProcess& ServiceFixture::start_host(const HostOptions& options) {
     argv.insert(argv.end(), {"--route", options.route});
   }
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
-  hosts_.push_back(std::make_unique<ChildProcess>(argv, std::vector<std::string>{"HSERVER_SHM_PREFIX=" + prefix_},
-                                                  work_dir_ + "/host" + std::to_string(hosts_.size()) + ".log"));
+  hosts_.push_back(
+      std::make_unique<ChildProcess>(argv, addin_env(), work_dir_ + "/host" + std::to_string(hosts_.size()) + ".log"));
   if (options.expect_attach) {
     EXPECT_TRUE(wait_for_file(ready, 10s)) << "the host did not attach:\n" << hosts_.back()->log();
   } else {
@@ -96,6 +101,10 @@ int ServiceFixture::ctl(const std::vector<std::string>& args, std::string* out) 
   const auto code = process.wait(120s);
   if (out != nullptr) *out = process.log();
   return code.value_or(-1);
+}
+
+std::vector<std::string> ServiceFixture::addin_env() const {
+  return {"HSERVER_SHM_PREFIX=" + prefix_, "HSERVER_ATTACH_SOCKET=" + attach_socket_};
 }
 
 std::vector<std::string> ServiceFixture::shm_objects() const {

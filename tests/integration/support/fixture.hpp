@@ -103,12 +103,17 @@ class ServiceFixture : public ::testing::Test {
   /// @brief GET on the service's metrics listener.
   HttpReply metrics_get(const std::string& target) { return http_request(metrics_port_, "GET", target); }
 
-  /// @brief Shared-memory objects of this test's prefix still present in /dev/shm.
+  /// @brief Shared-memory objects of this test's prefix still present in /dev/shm (on Linux the service
+  /// names none: every channel is an unnamed memfd).
   std::vector<std::string> shm_objects() const;
+  /// @brief The environment an add-in process of this test needs to find the service (prefix, attach socket).
+  std::vector<std::string> addin_env() const;
 
   unsigned short port_ = 0;
   unsigned short metrics_port_ = 0;
   std::string admin_socket_;
+  std::string attach_dir_;
+  std::string attach_socket_;
   std::string prefix_;
   std::string work_dir_;
   std::unique_ptr<ChildProcess> service_;

@@ -19,9 +19,9 @@ class RegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     prefix_ = "hserver-regtest-" + std::to_string(::getpid());
-    platform::SharedMemory::remove_all_with_prefix(prefix_);
+    platform::SharedMemory::remove(registry_name(prefix_));  // leftovers of a crashed earlier run
   }
-  void TearDown() override { platform::SharedMemory::remove_all_with_prefix(prefix_); }
+  void TearDown() override { platform::SharedMemory::remove(registry_name(prefix_)); }
   std::vector<RouteInfo> routes() const {
     return {RouteInfo{"stock", 3188, RouteMode::legacy, 2}, RouteInfo{"api", 3190, RouteMode::http, 1}};
   }
@@ -42,13 +42,15 @@ TEST_F(RegistryTest, AddinFindsRoutesByPortAndName) {
     auto& route = owner->header().routes[1];
     while (route.slots[0].state.load() != static_cast<std::uint32_t>(SlotState::claimed)) std::this_thread::yield();
     EXPECT_EQ(route.slots[0].addin.pid, static_cast<std::uint32_t>(::getpid()));
-    owner->answer(1, 0, SlotState::ready);
+    owner->answer(1, 0, SlotState::ready, RefusalReason::none, ChannelToken{{0x0123456789abcdefull, 42}});
   });
   auto claim = client->attach(std::nullopt, "api", 0, 5s);
   service.join();
   ASSERT_TRUE(claim.has_value()) << claim.error();
   EXPECT_EQ(claim->route_index, 1u);
-  EXPECT_EQ(claim->channel_name, channel_name(prefix_, static_cast<std::uint32_t>(::getpid()), 1, 0, 1));
+  // The name carries the token the service wrote with `ready`: nobody who has not read it can guess it.
+  EXPECT_EQ(claim->channel_name,
+            prefix_ + ".ch." + std::to_string(::getpid()) + ".1.0.1.0123456789abcdef000000000000002a");
 
   // The only slot of "api" is taken now.
   auto second = client->attach(3190, "", 0, 200ms);
@@ -100,31 +102,32 @@ TEST_F(RegistryTest, SecondOwnerIsRefusedWhileTheFirstLives) {
   EXPECT_NE(second.error().find("another 1chserver"), std::string::npos);
 }
 
-TEST_F(RegistryTest, LeftoversOfADeadServiceAreRemovedAtStart) {
+TEST_F(RegistryTest, ARegistryTheServiceDidNotCreateIsNeverRemoved) {
 #if defined(_WIN32)
-  // POSIX-only: fork() does not exist, and there is nothing to clean on Windows: a named object goes with
-  // its last handle, so a dead service's segments vanish with it (remove_all_with_prefix is a no-op).
+  // POSIX-only: fork() does not exist, and on Windows a named object goes with its last handle.
   GTEST_SKIP() << "POSIX-only: Windows removes a dead service's objects with its last handle";
 #else
-  // A child creates the registry and a channel-like segment, then dies without cleaning up.
+  // A child creates the registry, then dies without cleaning up: the object is someone else's now.
   const pid_t child = ::fork();
   if (child == 0) {
     auto owner = RegistryOwner::create(prefix_, routes(), 1 << 16, {});
-    (void)platform::SharedMemory::create(channel_name(prefix_, static_cast<std::uint32_t>(::getpid()), 0, 0, 1), 4096,
-                                         {});
-    ::_exit(owner.has_value() ? 0 : 1);  // no destructors: the objects stay behind
+    ::_exit(owner.has_value() ? 0 : 1);  // no destructors: the object stays behind
   }
   int status = 0;
   ::waitpid(child, &status, 0);
   ASSERT_EQ(WEXITSTATUS(status), 0);
-  const std::string leftover = channel_name(prefix_, static_cast<std::uint32_t>(child), 0, 0, 1);
-  ASSERT_TRUE(platform::SharedMemory::open(leftover).has_value());
 
   auto owner = RegistryOwner::create(prefix_, routes(), 1 << 16, {});
-  ASSERT_TRUE(owner.has_value()) << owner.error();
-  EXPECT_FALSE(platform::SharedMemory::open(leftover).has_value());
-  EXPECT_EQ(owner->header().service.pid, static_cast<std::uint32_t>(::getpid()));
+  ASSERT_FALSE(owner.has_value());
+  EXPECT_NE(owner.error().find("File exists"), std::string::npos) << owner.error();
+  EXPECT_TRUE(platform::SharedMemory::open(registry_name(prefix_)).has_value()) << "removed what it did not create";
 #endif
+}
+
+TEST(ChannelName, DiffersByToken) {
+  const ChannelToken a{{1, 2}}, b{{1, 3}};
+  EXPECT_NE(channel_name("p", 7, 0, 0, 1, a), channel_name("p", 7, 0, 0, 1, b));
+  EXPECT_EQ(channel_name("p", 7, 0, 1, 2, a), "p.ch.7.0.1.2.00000000000000010000000000000002");
 }
 
 }  // namespace

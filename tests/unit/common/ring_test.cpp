@@ -26,8 +26,8 @@ std::vector<std::byte> bytes_of(std::size_t n, int seed) {
 
 TEST(Ring, FramesWrapAroundTheEndIntact) {
   LocalRing ring(256);
-  RingWriter writer(ring.control, ring.data.data());
-  RingReader reader(ring.control, ring.data.data());
+  RingWriter writer(ring.control, ring.data.data(), ring.control.capacity);
+  RingReader reader(ring.control, ring.data.data(), ring.control.capacity);
   // 100-byte frames (16 header + 84 payload, padded to 104) cross the 256-byte boundary repeatedly.
   for (int round = 0; round < 50; ++round) {
     auto payload = bytes_of(84, round);
@@ -47,8 +47,8 @@ TEST(Ring, FramesWrapAroundTheEndIntact) {
 
 TEST(Ring, FullRingReportsNoSpaceUntilConsumed) {
   LocalRing ring(128);
-  RingWriter writer(ring.control, ring.data.data());
-  RingReader reader(ring.control, ring.data.data());
+  RingWriter writer(ring.control, ring.data.data(), ring.control.capacity);
+  RingReader reader(ring.control, ring.data.data(), ring.control.capacity);
   const auto payload = bytes_of(48, 1);  // 64 bytes a frame: two fill the ring
   writer.write(FrameHeader{48, 1, 3, 1}, payload);
   writer.write(FrameHeader{48, 1, 3, 2}, payload);
@@ -59,8 +59,8 @@ TEST(Ring, FullRingReportsNoSpaceUntilConsumed) {
 
 TEST(Ring, ImpossiblePositionsAreDetectedOnBothSides) {
   LocalRing ring(128);
-  RingWriter writer(ring.control, ring.data.data());
-  RingReader reader(ring.control, ring.data.data());
+  RingWriter writer(ring.control, ring.data.data(), ring.control.capacity);
+  RingReader reader(ring.control, ring.data.data(), ring.control.capacity);
   ring.control.write_position.store(1000);  // a hostile producer claims more than the ring holds
   EXPECT_FALSE(reader.available().has_value());
   ring.control.read_position.store(5000);  // a hostile consumer claims to have read the future

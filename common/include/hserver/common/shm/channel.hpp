@@ -48,13 +48,23 @@ std::uint64_t monotonic_ms() noexcept;
 
 class Channel {
  public:
-  /// @brief Service side: create and initialise the segment `name` for one attach.
+  /// @brief Service side: create and initialise the named segment `name` for one attach (Windows; named
+  /// segments on POSIX serve the unit tests).
   static Expected<Channel, std::string> create(const std::string& name, std::uint32_t ring_bytes,
                                                const platform::SegmentAccess& access, std::uint32_t route_index,
                                                std::uint32_t slot_index, std::uint32_t generation,
                                                const ProcessStamp& addin);
-  /// @brief Add-in side: open the segment the service created, checking magic, version and geometry.
+  /// @brief Service side (POSIX): an unnamed segment that cannot change size
+  /// (platform::SharedMemory::create_sealed); its descriptor goes to the one add-in it is for.
+  static Expected<Channel, std::string> create_sealed(std::uint32_t ring_bytes, std::uint32_t route_index,
+                                                      std::uint32_t slot_index, std::uint32_t generation,
+                                                      const ProcessStamp& addin);
+  /// @brief Add-in side: open the named segment the service created, checking magic, version and geometry.
+  /// The ring size is read from the header once, checked against the mapping, and kept privately.
   static Expected<Channel, std::string> open(const std::string& name);
+  /// @brief Add-in side (POSIX): take a segment received from the service, whose ring size the service
+  /// announced over the attach socket. The segment's size must be exactly what that ring size makes.
+  static Expected<Channel, std::string> adopt(platform::SharedMemory memory, std::uint32_t ring_bytes);
 
   Channel(Channel&&) noexcept;
   Channel& operator=(Channel&&) = delete;
@@ -95,6 +105,9 @@ class Channel {
 
   ChannelHeader& header() const noexcept { return *header_; }
   const std::string& name() const noexcept { return memory_.name(); }
+  const platform::SharedMemory& memory() const noexcept { return memory_; }
+  /// @brief The capacity of each ring, as this side decided or validated it (never re-read).
+  std::uint32_t ring_bytes() const noexcept { return ring_bytes_; }
 
   /// @brief Largest message accepted from the peer (default 1 GiB): more is a protocol error
   /// (ProtocolError::oversized_message names it). On the service side the limit is also published in the
@@ -116,7 +129,13 @@ class Channel {
     std::size_t offset = 0;  ///< payload bytes already written as fragments
   };
 
-  Channel(Side side, platform::SharedMemory memory, platform::Doorbell own_bell, platform::Doorbell peer_bell);
+  Channel(Side side, platform::SharedMemory memory, std::uint32_t ring_bytes, const ProcessStamp& peer,
+          platform::Doorbell own_bell, platform::Doorbell peer_bell);
+  static Expected<Channel, std::string> create_in(platform::SharedMemory memory, std::uint32_t ring_bytes,
+                                                  const platform::SegmentAccess& access, std::uint32_t route_index,
+                                                  std::uint32_t slot_index, std::uint32_t generation,
+                                                  const ProcessStamp& addin);
+  static Expected<Channel, std::string> open_in(platform::SharedMemory memory, std::uint32_t ring_bytes);
   /// Names of the kernel objects behind the two bells (unused on POSIX).
   static std::string service_bell_name(const std::string& channel) { return channel + ".s"; }
   static std::string addin_bell_name(const std::string& channel) { return channel + ".a"; }
@@ -126,6 +145,7 @@ class Channel {
   Side side_;
   platform::SharedMemory memory_;
   ChannelHeader* header_;
+  std::uint32_t ring_bytes_;
   RingWriter writer_;
   RingReader reader_;
   platform::Doorbell own_bell_;

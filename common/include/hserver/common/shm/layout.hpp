@@ -18,7 +18,9 @@ inline constexpr std::uint64_t kMagic = 0x3152565253484331ull;  // "1CHSRVR1" re
 // service would not accept, and says why the service let it go).
 // 3: a request envelope carries the authenticated user and scheme (user, auth_scheme after
 // remote_address); credential headers are no longer forwarded by default.
-inline constexpr std::uint32_t kLayoutVersion = 3;
+// 4: Linux attaches over a unix-domain socket that hands over a sealed memfd (no registry, no channel
+// names); on Windows an AttachSlot carries a random token that is part of the channel's name.
+inline constexpr std::uint32_t kLayoutVersion = 4;
 
 inline constexpr std::uint32_t kMaxRoutes = 32;
 inline constexpr std::uint32_t kMaxSlotsPerRoute = 64;
@@ -82,6 +84,13 @@ enum class RefusalReason : std::uint32_t {
 /// Attach flags an add-in announces in its slot.
 inline constexpr std::uint32_t kAttachPullMode = 1;
 
+/// @brief 128 random bits from the OS's generator: part of a channel's name on Windows, so it cannot be
+/// guessed (and the object created first) by anyone who has not read the registry.
+struct ChannelToken {
+  std::uint64_t words[2];
+};
+static_assert(sizeof(ChannelToken) == 16);
+
 /// @brief One attach slot of a route: 64 bytes.
 struct alignas(8) AttachSlot {
   std::atomic<std::uint32_t> state;  ///< SlotState
@@ -90,7 +99,8 @@ struct alignas(8) AttachSlot {
   std::uint32_t addin_flags;         ///< kAttachPullMode, ...
   std::uint32_t refusal;             ///< RefusalReason when refused
   std::uint64_t claim_token;         ///< random per claim, so an add-in recognises its own slot
-  std::byte reserved[24];
+  ChannelToken token;                ///< written by the service with `ready`: part of the channel's name
+  std::byte reserved[8];
 };
 static_assert(sizeof(AttachSlot) == 64);
 
@@ -106,7 +116,8 @@ struct alignas(8) RouteEntry {
 };
 static_assert(sizeof(RouteEntry) == 64 + 64 * kMaxSlotsPerRoute);
 
-/// @brief The registry: the one well-known segment `<prefix>.registry`, created by the service at start.
+/// @brief The registry (Windows): the one well-known segment `<prefix>.registry`, created by the service at
+/// start. Linux has none: add-ins attach over the service's attach socket (shm/attach.hpp).
 struct alignas(kCacheLine) RegistryHeader {
   SegmentPrefix prefix;
   VersionMismatchReport mismatch;
@@ -142,7 +153,8 @@ enum class DetachReason : std::uint32_t {
   response_too_large = 4,  ///< an answer larger than max_response_bytes arrived
 };
 
-/// @brief One channel per attached add-in: `<prefix>.ch.<service pid>.<route>.<slot>.<generation>`.
+/// @brief One channel per attached add-in: an unnamed sealed memfd on Linux, a section
+/// `<prefix>.ch.<service pid>.<route>.<slot>.<generation>.<token>` on Windows.
 /// The request ring carries service -> add-in, the response ring add-in -> service.
 struct alignas(kCacheLine) ChannelHeader {
   SegmentPrefix prefix;

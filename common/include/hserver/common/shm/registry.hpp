@@ -13,37 +13,26 @@
 #include "hserver/common/expected.hpp"
 #include "hserver/common/platform/doorbell.hpp"
 #include "hserver/common/platform/shared_memory.hpp"
+#include "hserver/common/shm/attach.hpp"
 #include "hserver/common/shm/layout.hpp"
 
 namespace hserver::shm {
 
 /// @brief "<prefix>.registry"
 std::string registry_name(const std::string& prefix);
-/// @brief "<prefix>.ch.<service pid>.<route>.<slot>.<generation>": the service pid keeps a restarted
+/// @brief "<prefix>.ch.<service pid>.<route>.<slot>.<generation>.<token>": the service pid keeps a restarted
 /// service from colliding with a dead one's channel that an add-in still holds open (Windows keeps a
-/// named object alive while any handle to it is open).
+/// named object alive while any handle to it is open); the token (32 hex digits from the OS's random
+/// generator, written into the slot with `ready`) keeps anyone who did not read the registry from
+/// guessing the name and creating the object first.
 std::string channel_name(const std::string& prefix, std::uint32_t service_pid, std::uint32_t route, std::uint32_t slot,
-                         std::uint32_t generation);
-/// @brief True for a prefix or route name usable in object names on every OS: [A-Za-z0-9_-], 1..47 chars
-/// (a prefix may also hold '.').
-bool is_valid_object_word(const std::string& word, bool allow_dot = false);
-
-/// @brief The default prefix, or the HSERVER_SHM_PREFIX environment variable when set (used by tests and
-/// by side-by-side installations).
-std::string default_prefix();
-
-struct RouteInfo {
-  std::string name;
-  std::uint16_t port = 0;
-  RouteMode mode = RouteMode::legacy;
-  std::uint32_t slot_count = 0;
-};
+                         std::uint32_t generation, const ChannelToken& token);
 
 /// @brief Service side. Not thread-safe: one supervisor thread uses it.
 class RegistryOwner {
  public:
-  /// @brief Create the registry. A registry left by a dead service (and its channels) is removed first;
-  /// one owned by a live service is an error naming its pid.
+  /// @brief Create the registry. One that exists already is never removed (it is not ours): owned by a live
+  /// service, the error names its pid; otherwise the OS's own error.
   static Expected<RegistryOwner, std::string> create(const std::string& prefix, const std::vector<RouteInfo>& routes,
                                                      std::uint32_t ring_bytes, const platform::SegmentAccess& access);
   RegistryOwner(RegistryOwner&& other) noexcept;
@@ -54,7 +43,9 @@ class RegistryOwner {
   const std::string& prefix() const noexcept { return prefix_; }
   platform::Doorbell& attach_bell() noexcept { return attach_bell_; }
   /// @brief Publish a slot's new state and wake the add-ins waiting for an answer.
-  void answer(std::uint32_t route, std::uint32_t slot, SlotState state, RefusalReason reason = RefusalReason::none);
+  /// `token` (with `ready`): the random part of the channel's name, see channel_name().
+  void answer(std::uint32_t route, std::uint32_t slot, SlotState state, RefusalReason reason = RefusalReason::none,
+              const ChannelToken& token = {});
   /// @brief Try to take back a claimed slot (the add-in may have withdrawn it): CAS from `expected`.
   bool transition(std::uint32_t route, std::uint32_t slot, SlotState expected, SlotState next);
 

@@ -22,10 +22,12 @@ inline constexpr std::uint64_t frame_bytes(std::uint64_t payload) noexcept {
   return (sizeof(FrameHeader) + payload + kFrameAlignment - 1) & ~std::uint64_t{kFrameAlignment - 1};
 }
 
-/// @brief The producer end. One thread at a time.
+/// @brief The producer end. One thread at a time. `capacity` is the geometry this side decided (service) or
+/// validated once into private memory (add-in): never read back from the shared RingControl, where a peer
+/// could change it under us.
 class RingWriter {
  public:
-  RingWriter(RingControl& control, std::byte* data) noexcept;
+  RingWriter(RingControl& control, std::byte* data, std::uint64_t capacity) noexcept;
   /// @brief Bytes free for frames now, or an error when the consumer's position is impossible.
   Expected<std::uint64_t, RingError> free_bytes() const noexcept;
   /// @brief Write one frame; the caller checked frame_bytes(payload.size()) <= free_bytes().
@@ -40,10 +42,10 @@ class RingWriter {
   std::uint64_t write_position_;
 };
 
-/// @brief The consumer end. One thread at a time.
+/// @brief The consumer end. One thread at a time. `capacity` as for RingWriter.
 class RingReader {
  public:
-  RingReader(RingControl& control, std::byte* data) noexcept;
+  RingReader(RingControl& control, std::byte* data, std::uint64_t capacity) noexcept;
   /// @brief Bytes published and not yet consumed, or an error when the producer's position is impossible.
   Expected<std::uint64_t, RingError> available() const noexcept;
   /// @brief Read the header of the next frame (available() must be >= sizeof(FrameHeader)).
