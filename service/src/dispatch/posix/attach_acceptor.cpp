@@ -210,6 +210,14 @@ class AttachAcceptor::Impl {
       }
     }
     check_folders(folder);
+    // 1C's users must be able to pass through the folder to reach the socket: a folder of the service's own
+    // (systemd's RuntimeDirectory, group = the unit's Group=) is given to the shm group when that differs.
+    if (::stat(folder.c_str(), &st) == 0 && st.st_uid == ::geteuid() && st.st_gid != group_) {
+      if (::chown(folder.c_str(), static_cast<uid_t>(-1), group_) != 0) {
+        spdlog::warn("cannot give {} to group {} ({}): 1C users outside its group {} cannot reach the attach socket",
+                     folder.string(), group_, os_error(errno), st.st_gid);
+      }
+    }
     // What is at the path: our own dead socket (removed), a live service (refused), or anything else (not
     // ours: never removed).
     if (::lstat(path_.c_str(), &st) == 0) {
