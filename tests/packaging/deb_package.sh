@@ -178,7 +178,7 @@ metrics=$(free_port)
 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin NOTIFY_SOCKET="@$notify_name" \
   setpriv --reuid=1chserver --regid=1chserver --init-groups --no-new-privs --inh-caps=-all --bounding-set=-all \
   /usr/bin/1chserver --config /etc/1chserver/1chserver.json --listen "127.0.0.1:$port" --shm-prefix "$tag" \
-  --metrics-listen "127.0.0.1:$metrics" --admin-socket "$run_dir/$tag.sock" --log-system none \
+  --metrics-listen "127.0.0.1:$metrics" --admin-socket "$run_dir/$tag.sock" --attach-socket "$run_dir/$tag.attach" --log-system none \
   --no-worker-wait-ms 300 >"$work/service.log" 2>&1 &
 service=$!
 pids+=("$service")
@@ -197,8 +197,9 @@ status=$(curl -s -o "$work/no_worker.body" -w '%{http_code}' --max-time 10 "http
 echo "no worker: 503 $(cat "$work/no_worker.body")"
 [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$metrics/health/live") == 200 ]] ||
   fail "/health/live is not 200"
-[[ $(stat -c '%U:%G %a' "/dev/shm/$tag.registry") == "1chserver:1chserver 660" ]] ||
-  fail "shared memory is $(stat -c '%U:%G %a' "/dev/shm/$tag.registry"), expected 1chserver:1chserver 660"
+[[ $(stat -c '%U:%G %a' "$run_dir/$tag.attach") == "1chserver:1chserver 660" ]] ||
+  fail "the attach socket is $(stat -c '%U:%G %a' "$run_dir/$tag.attach"), expected 1chserver:1chserver 660"
+[[ -z $(find /dev/shm -maxdepth 1 -name "$tag*" -print -quit) ]] || fail "the service named objects in /dev/shm"
 
 # The add-in from the installed zip, in a process of another user: nobody, in group 1chserver, as 1C's
 # server user is once added to it (adduser usr1cv8 1chserver).
@@ -210,9 +211,9 @@ cp "$emulator" "$scratch/1c-host-emulator"
 mkdir "$scratch/state"
 chown nobody "$scratch/state"
 chmod -R a+rX "$scratch"
-as_nobody() { env -i PATH=/usr/bin:/bin HSERVER_SHM_PREFIX="$tag" setpriv --reuid=nobody --regid=nogroup "$@"; }
+as_nobody() { env -i PATH=/usr/bin:/bin HSERVER_SHM_PREFIX="$tag" HSERVER_ATTACH_SOCKET="$run_dir/$tag.attach" setpriv --reuid=nobody --regid=nogroup "$@"; }
 
-# Without the group the shared memory stays closed.
+# Without the group the attach socket stays closed.
 if as_nobody --clear-groups "$scratch/1c-host-emulator" --addin "$addin" --port "$port" --run-seconds 2 \
   >"$work/outsider.log" 2>&1; then
   fail "a process outside group 1chserver attached: $(cat "$work/outsider.log")"

@@ -8,7 +8,7 @@
 #     created, called through its vtable and destroyed);
 #   - the .deb's 1chserver --version and 1chserverctl --help;
 #   - the .deb's service with its default config and the host emulator with the packaged .so, both in the
-#     root, attached over the root's /dev/shm, answering an HTTP request sent from outside (the chroot
+#     root, attached over a socket in the root (and a memfd), answering an HTTP request sent from outside (the chroot
 #     shares the network) with 200 and the echo of its body; 1chserverctl status from inside sees the worker;
 #   - the .deb's Depends against the root: libc6 and libsystemd0 minimums are met by bullseye's packages.
 # The root: $HSERVER_OLD_ROOT_CACHE/<suite>-amd64 (default /var/cache/1chserver-tests, outside the build
@@ -195,7 +195,8 @@ round_trip() {
   metrics=$(free_port)
   "${in_root[@]}" "$inside/pkg/usr/bin/1chserver" --config "$inside/pkg/etc/1chserver/1chserver.json" \
     --listen "127.0.0.1:$port" --shm-prefix "$tag" --metrics-listen "127.0.0.1:$metrics" \
-    --admin-socket "$inside/admin.sock" --log-system none --no-worker-wait-ms 300 >"$work/service.log" 2>&1 &
+    --admin-socket "$inside/admin.sock" --attach-socket "$inside/attach.sock" --log-system none \
+    --no-worker-wait-ms 300 >"$work/service.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do
     curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$metrics/health/live" && break
@@ -210,7 +211,7 @@ round_trip() {
     return
   }
   echo "service in $suite: listening on $port"
-  "${in_root[@]}" HSERVER_SHM_PREFIX="$tag" "$inside/1c-host-emulator" --addin "$inside/addin/$so" \
+  "${in_root[@]}" HSERVER_SHM_PREFIX="$tag" HSERVER_ATTACH_SOCKET="$inside/attach.sock" "$inside/1c-host-emulator" --addin "$inside/addin/$so" \
     --port "$port" --handler echo --ready-file "$inside/host.ready" --wait-attach --run-seconds 60 \
     >"$work/host.log" 2>&1 &
   pids+=($!)

@@ -35,22 +35,18 @@ class AttachAcceptor {
   /// @brief Take the place add-ins look for (Linux: bind the attach socket; Windows: create the registry).
   /// Nothing there that the service did not create is removed.
   /// @throws std::runtime_error with a message fit for the log (another instance runs; an unsafe folder).
-  AttachAcceptor(const ServiceConfig& config, AttachHandler& handler);
-  ~AttachAcceptor();  ///< stop(), then free the place and every slot
+  static std::unique_ptr<AttachAcceptor> create(const ServiceConfig& config, AttachHandler& handler);
+  virtual ~AttachAcceptor() = default;  ///< stop(), then free the place and every slot
 
   /// @brief Start the acceptor's thread: add-ins are let in from now on.
-  void start();
+  virtual void start() = 0;
   /// @brief End the thread (joined): no add-in is let in afterwards.
-  void stop();
+  virtual void stop() = 0;
   /// @brief Any thread: run housekeeping soon.
-  void wake();
+  virtual void wake() = 0;
   /// @brief Acceptor thread (housekeeping): the add-in of this slot is gone and its worker joined; free
   /// the slot (Linux: close its connection).
-  void release(std::uint32_t route, std::uint32_t slot);
-
- private:
-  class Impl;
-  std::unique_ptr<Impl> impl_;
+  virtual void release(std::uint32_t route, std::uint32_t slot) = 0;
 };
 
 }  // namespace hserver::service

@@ -129,7 +129,7 @@ class Dispatcher::Impl final : public AttachHandler {
       routes_.push_back(Route{});
       routes_.back().config = rc;
     }
-    acceptor_ = std::make_unique<AttachAcceptor>(config_, *this);
+    acceptor_ = AttachAcceptor::create(config_, *this);
     acceptor_->start();  // only now: its thread calls back into this object, acceptor_ included
   }
 

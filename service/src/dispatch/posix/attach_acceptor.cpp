@@ -132,9 +132,9 @@ void check_folders(const std::filesystem::path& folder) {
 
 }  // namespace
 
-class AttachAcceptor::Impl {
+class SocketAttachAcceptor final : public AttachAcceptor {
  public:
-  Impl(const ServiceConfig& config, AttachHandler& handler)
+  SocketAttachAcceptor(const ServiceConfig& config, AttachHandler& handler)
       : config_(config),
         handler_(handler),
         path_(config.attach_socket.empty() ? default_attach_path(config.shm_prefix) : config.attach_socket),
@@ -152,11 +152,11 @@ class AttachAcceptor::Impl {
     spdlog::info("add-ins attach at {} (group {}), rings of {} KiB", path_, group_, config.ring_bytes / 1024);
   }
 
-  void start() {
+  void start() override {
     thread_ = std::thread([this] { run(); });
   }
 
-  ~Impl() {
+  ~SocketAttachAcceptor() override {
     stop();
     // Only the socket we bound: if the file was replaced meanwhile (by root), it is not ours to remove.
     struct stat st {};
@@ -165,18 +165,18 @@ class AttachAcceptor::Impl {
     }
   }
 
-  void stop() {
+  void stop() override {
     if (stop_.exchange(true)) return;
     wake();
     if (thread_.joinable()) thread_.join();
   }
 
-  void wake() {
+  void wake() override {
     const char byte = 1;
     (void)!::write(wake_write_.get(), &byte, 1);
   }
 
-  void release(std::uint32_t route, std::uint32_t slot) {
+  void release(std::uint32_t route, std::uint32_t slot) override {
     Slot& s = slots_.at(route).at(slot);
     s.connection = platform::UniqueFd();  // the add-in sees its attach connection close
     s.used = false;
@@ -424,20 +424,8 @@ class AttachAcceptor::Impl {
   std::thread thread_;
 };
 
-AttachAcceptor::AttachAcceptor(const ServiceConfig& config, AttachHandler& handler)
-    : impl_(std::make_unique<Impl>(config, handler)) {}
-AttachAcceptor::~AttachAcceptor() = default;
-void AttachAcceptor::start() {
-  impl_->start();
-}
-void AttachAcceptor::stop() {
-  impl_->stop();
-}
-void AttachAcceptor::wake() {
-  impl_->wake();
-}
-void AttachAcceptor::release(std::uint32_t route, std::uint32_t slot) {
-  impl_->release(route, slot);
+std::unique_ptr<AttachAcceptor> AttachAcceptor::create(const ServiceConfig& config, AttachHandler& handler) {
+  return std::make_unique<SocketAttachAcceptor>(config, handler);
 }
 
 }  // namespace hserver::service

@@ -31,9 +31,9 @@ constexpr auto kMismatchLogEvery = 1s;  // refusals of other layout versions: at
 
 }  // namespace
 
-class AttachAcceptor::Impl {
+class RegistryAttachAcceptor final : public AttachAcceptor {
  public:
-  Impl(const ServiceConfig& config, AttachHandler& handler) : config_(config), handler_(handler) {
+  RegistryAttachAcceptor(const ServiceConfig& config, AttachHandler& handler) : config_(config), handler_(handler) {
     std::vector<shm::RouteInfo> infos;
     for (const auto& route : config.routes) {
       infos.push_back(shm::RouteInfo{route.name, route.port, route.mode, config.max_workers_per_route});
@@ -48,21 +48,21 @@ class AttachAcceptor::Impl {
                  infos.size(), config.ring_bytes / 1024);
   }
 
-  void start() {
+  void start() override {
     thread_ = std::thread([this] { run(); });
   }
 
-  ~Impl() { stop(); }
+  ~RegistryAttachAcceptor() override { stop(); }
 
-  void stop() {
+  void stop() override {
     if (stop_.exchange(true)) return;
     registry_->attach_bell().ring();
     if (thread_.joinable()) thread_.join();
   }
 
-  void wake() { registry_->attach_bell().ring(); }
+  void wake() override { registry_->attach_bell().ring(); }
 
-  void release(std::uint32_t route, std::uint32_t slot) {
+  void release(std::uint32_t route, std::uint32_t slot) override {
     in_use_[route][slot] = false;
     reclaim_logged_[route][slot] = false;
     registry_->transition(route, slot, shm::SlotState::ready, shm::SlotState::free);
@@ -163,20 +163,8 @@ class AttachAcceptor::Impl {
   std::thread thread_;
 };
 
-AttachAcceptor::AttachAcceptor(const ServiceConfig& config, AttachHandler& handler)
-    : impl_(std::make_unique<Impl>(config, handler)) {}
-AttachAcceptor::~AttachAcceptor() = default;
-void AttachAcceptor::start() {
-  impl_->start();
-}
-void AttachAcceptor::stop() {
-  impl_->stop();
-}
-void AttachAcceptor::wake() {
-  impl_->wake();
-}
-void AttachAcceptor::release(std::uint32_t route, std::uint32_t slot) {
-  impl_->release(route, slot);
+std::unique_ptr<AttachAcceptor> AttachAcceptor::create(const ServiceConfig& config, AttachHandler& handler) {
+  return std::make_unique<RegistryAttachAcceptor>(config, handler);
 }
 
 }  // namespace hserver::service
