@@ -108,7 +108,8 @@ TEST_F(HttpFront, NoSpellingOfAProtectedPathReachesThePublicRoute) {
 }
 
 // A legacy route's path is 1C code: "//" starts a comment, "%2F" is a '/' in a string. Alone on its port
-// it gets the code as sent; beside another route, the prefix still cannot be dodged.
+// or beside other routes it gets the code as sent (a '/' in code comes as %2F from the original client);
+// the prefix of another route still cannot be dodged.
 TEST_F(HttpFront, LegacyCodeKeepsItsSlashesAndDotsButTheRouteIsNotFooled) {
   start_service(ServiceOptions().with_routes_json(R"([
     {"name": "code", "listen": "127.0.0.1:$PORT", "mode": "legacy"},
@@ -123,8 +124,13 @@ TEST_F(HttpFront, LegacyCodeKeepsItsSlashesAndDotsButTheRouteIsNotFooled) {
   EXPECT_EQ(reply.body, code);
   EXPECT_EQ(get("//api/x").status, 401);
   EXPECT_EQ(get("/x/../api/x").status, 401);
-  // An encoded '/' could make "/api" out of it: refused here, while "/api" lies under the legacy route.
-  EXPECT_EQ(get("/api%2Fx").status, 400);
+  // An encoded '/' stays code on the legacy route: "api/x" runs there, the "/api" route never sees it.
+  const auto encoded = get("/api%2Fx");
+  EXPECT_EQ(encoded.status, 200) << encoded.error << encoded.body;
+  EXPECT_EQ(encoded.body, "api/x");
+  const auto division = get("/%D0%90%20%3D%201%2F2");  // А = 1/2, as the original client encodes it
+  EXPECT_EQ(division.status, 200) << division.error << division.body;
+  EXPECT_EQ(division.body, "А = 1/2");
 }
 
 TEST_F(HttpFront, AlonePerPortALegacyRouteTakesEncodedSlashesAsBefore) {

@@ -42,8 +42,9 @@ class RouteTable {
   /// removing dot segments or empty segments would change the code ("//" starts a comment), so it gets
   /// the raw target, and only when both readings agree: the raw target must name the same route as its
   /// normalised form. A target the normaliser refuses (an encoded '/', '\', NUL, a climb above the root)
-  /// still reaches a legacy route when the raw target names it and no other route lies under its prefix
-  /// (nothing a second reading could reach instead); otherwise it is refused.
+  /// still reaches a legacy route when the raw target names it (the original client sends a '/' in code
+  /// as %2F; the code runs on that route under its own checks, no other route sees it); otherwise it is
+  /// refused.
   /// @return the choice, or the reason for a 400.
   Expected<RouteChoice, std::string> resolve(std::string_view raw_target) const;
 
@@ -54,9 +55,6 @@ class RouteTable {
   std::string describe() const;
 
  private:
-  /// True when another route's prefix lies under `route`'s.
-  bool has_route_under(const RouteConfig& route) const noexcept;
-
   std::vector<RouteConfig> routes_;
 };
 

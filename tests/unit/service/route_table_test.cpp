@@ -99,11 +99,14 @@ TEST(RouteTable, ALegacyRouteGetsTheCodeAsSentWhenBothReadingsAgree) {
             std::string::npos);
   EXPECT_NE(resolved(table, "/1c/admin/../A").find("400 the path reaches the legacy route 'c1'"), std::string::npos);
   EXPECT_NE(resolved(table, "/1c//admin/A").find("400 the path reaches the legacy route 'admin'"), std::string::npos);
-  // Ambiguous encodings: only where no other route lies under the legacy prefix.
+  // Ambiguous encodings go, as code, to the legacy route the raw target names, never to another route:
+  // "/api%2Fx" is the code "api/x" on "/", not a request to "/api".
   EXPECT_EQ(resolved(table, "/1c/admin/a%2Fb"), "admin /1c/admin/a%2Fb");
   EXPECT_EQ(resolved(table, "/1c/admin/../../../x"), "admin /1c/admin/../../../x");
-  EXPECT_NE(resolved(table, "/api%2Fx").find("400 an encoded '/'"), std::string::npos);   // "/" holds "/api"
-  EXPECT_NE(resolved(table, "/1c/a%2Fb").find("400 an encoded '/'"), std::string::npos);  // "/1c" holds "/1c/admin"
+  EXPECT_EQ(resolved(table, "/api%2Fx"), "code /api%2Fx");
+  EXPECT_EQ(resolved(table, "/1c/a%2Fb"), "c1 /1c/a%2Fb");
+  const RouteTable http_root{{route("pub", "/", RouteMode::http), route("code", "/code", RouteMode::legacy)}};
+  EXPECT_NE(resolved(http_root, "/pub%2Fx").find("400 an encoded '/'"), std::string::npos);  // http: refused
 
   const RouteTable alone{{route("code", "/", RouteMode::legacy)}};
   EXPECT_EQ(resolved(alone, "/a%2Fb%5Cc%00"), "code /a%2Fb%5Cc%00");
