@@ -248,14 +248,22 @@ Expected<std::shared_ptr<const RouteAccess>, std::string> RouteAccess::make(cons
   return std::shared_ptr<const RouteAccess>{std::move(access)};
 }
 
+namespace {
+// "Basic base64(user:password)" -> {user, password}; the name ends at the first colon (RFC 7617).
+std::optional<std::pair<std::string, std::string>> basic_credentials(std::string_view authorization) {
+  const auto encoded = credentials_of(authorization, "Basic");
+  const auto decoded = encoded ? decode_base64(*encoded) : std::nullopt;
+  const auto colon = decoded ? decoded->find(':') : std::string::npos;
+  if (colon == std::string::npos) return std::nullopt;
+  return std::pair{decoded->substr(0, colon), decoded->substr(colon + 1)};
+}
+}  // namespace
+
 RequestIdentity identity_of(std::string_view authorization) {
   if (credentials_of(authorization, "Bearer")) return RequestIdentity{"bearer", {}};
-  const auto encoded = credentials_of(authorization, "Basic");
-  if (!encoded) return {};
-  const auto decoded = decode_base64(*encoded);
-  const auto colon = decoded ? decoded->find(':') : std::string::npos;
-  if (colon == std::string::npos) return {};
-  return RequestIdentity{"basic", decoded->substr(0, colon)};
+  const auto basic = basic_credentials(authorization);
+  if (!basic) return {};
+  return RequestIdentity{"basic", basic->first};
 }
 
 RouteAccess::Verdict RouteAccess::check(const boost::asio::ip::address& remote, std::string_view authorization) const {
@@ -296,13 +304,10 @@ bool RouteAccess::verify(std::string_view authorization) const {
   if (auto token = credentials_of(authorization, "Bearer"); token && !bearer_.empty()) {
     // Every stored token is tried, so the time taken does not tell which one came close.
     for (const StoredSecret& secret : bearer_) ok = verify_secret(secret, *token) || ok;
-  } else if (auto encoded = credentials_of(authorization, "Basic"); encoded && !basic_.empty()) {
-    const auto decoded = decode_base64(*encoded);
-    if (!decoded) return false;
-    const auto colon = decoded->find(':');
-    if (colon == std::string::npos) return false;
-    const std::string_view user = std::string_view{*decoded}.substr(0, colon);
-    const std::string_view password = std::string_view{*decoded}.substr(colon + 1);
+  } else if (credentials_of(authorization, "Basic") && !basic_.empty()) {
+    const auto basic = basic_credentials(authorization);
+    if (!basic) return false;
+    const auto& [user, password] = *basic;
     bool known = false;
     for (const auto& [name, secret] : basic_) {
       if (crypto::constant_time_equal(crypto::sha256(name), crypto::sha256(user))) {
