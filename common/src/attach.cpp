@@ -73,8 +73,8 @@ std::string version_mismatch_text(std::uint32_t service_layout) {
 }
 
 std::string slots_taken_text(const std::string& route, std::uint32_t slots) {
-  return "к маршруту '" + route + "' уже подключено максимальное число обработчиков / route '" + route + "' has all " +
-         std::to_string(slots) + " worker slots taken";
+  return "к маршруту '" + route + "' уже подключено максимальное число рабочих сеансов / route '" + route +
+         "' has all " + std::to_string(slots) + " worker slots taken";
 }
 
 std::string service_stopping_text() {

@@ -187,7 +187,7 @@ class Core::Impl {
         // hand them to another add-in.
         for (auto& [id, request] : delivered_) {
           send_unchecked_locked(
-              text_response(id, 503, "Error: обработчик остановлен (Остановить) / the worker stopped"));
+              text_response(id, 503, "Error: рабочий сеанс остановлен (Остановить) / the worker stopped"));
         }
         forget_requests_locked();
       }

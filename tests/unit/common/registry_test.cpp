@@ -56,6 +56,7 @@ TEST_F(RegistryTest, AddinFindsRoutesByPortAndName) {
   auto second = client->attach(3190, "", 0, 200ms);
   ASSERT_FALSE(second.has_value());
   EXPECT_NE(second.error().find("slots taken"), std::string::npos);
+  EXPECT_NE(second.error().find("максимальное число рабочих сеансов"), std::string::npos) << second.error();
 }
 
 TEST_F(RegistryTest, UnknownPortNamesWhatIsServed) {

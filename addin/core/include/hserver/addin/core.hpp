@@ -76,7 +76,7 @@ class Core {
   /// it taken by 1C code: ОжидатьЗапрос no longer takes it back from an unhandled event.
   RequestPtr request(std::uint64_t id);
 
-  /// @brief «Режим ожидания» (pull mode): wait up to `timeout` for the next request and mark it delivered;
+  /// @brief «Режим ожидания» (waiting mode): wait up to `timeout` for the next request and mark it delivered;
   /// null on timeout. From the first call on no event is raised for a request, and requests already raised
   /// as events that 1C code has not taken (no answer, no ПолучитьЗапрос yet) are withdrawn from 1C's event
   /// buffer and returned here first, oldest first: in a server session 1C never delivers them.
