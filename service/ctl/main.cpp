@@ -1,22 +1,36 @@
 // 1chserverctl: the administrator's tool. Talks to a running 1chserver over its admin channel.
-//   1chserverctl status [--json]      routes, queues, workers, counters
-//   1chserverctl workers              attached add-ins
+//   1chserverctl status [--json] [--watch [S] [--count N]]   routes and their workers, as a table
+//   1chserverctl routes | workers [--json]                   one part of it, one line each
 //   1chserverctl pause [ROUTE]        hold (or refuse) new requests: before a database update
 //   1chserverctl drain [ROUTE]        pause, then wait until 1C holds no request
 //   1chserverctl resume [ROUTE]       serve again; held requests are answered
+// (these three print the status table as they leave it)
+// The channel is found as the service finds it: --config <the service's file>, --shm-prefix and
+// --admin-socket (alias --socket) mean what they mean to 1chserver, and an option given wins over the file.
 // Windows only, run as administrator (they run the 1chserver.exe next to this program):
 //   1chserverctl install [--name N] [--config FILE] [--account A]   register the service
 //   1chserverctl uninstall [--name N]                              stop and remove it
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <boost/json.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
 #include <iostream>
+#include <thread>
+#include <variant>
 
 #include "admin/admin_path.hpp"
 #include "admin_client.hpp"
+#include "config_loader.hpp"
+#include "console.hpp"
 #include "hserver/common/shm/registry.hpp"
+#include "status_view.hpp"
 #ifdef _WIN32
 #include <vector>
 
@@ -29,8 +43,14 @@ using hserver::ctl::admin_call;
 namespace {
 
 constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;  // the service refused or answered "not done" (drain timeout)
+constexpr int kExitFailed = 1;     // the service refused or answered "not done" (drain timeout)
+constexpr int kExitBadConfig = 2;  // as 1chserver: the config file cannot be read or is invalid
 constexpr int kExitNoService = 3;
+
+std::atomic<bool> interrupted{false};
+extern "C" void on_interrupt(int) {
+  interrupted = true;
+}
 
 std::string field(const json::object& o, const char* key) {
   const auto* v = o.if_contains(key);
@@ -64,6 +84,46 @@ void print_workers(const json::array& routes) {
   }
 }
 
+/// Where the admin channel is, derived exactly as the service derives it: from its config file with the
+/// options given here on top (the service's own loader), or from the options alone.
+hserver::Expected<std::string, std::string> admin_path(const std::string& config_path, const CLI::Option& socket_option,
+                                                       const std::string& socket, const CLI::Option& prefix_option,
+                                                       const std::string& prefix) {
+  if (config_path.empty()) return hserver::service::admin_socket_path(socket, prefix);
+  if (std::FILE* file = std::fopen(config_path.c_str(), "rb"); file == nullptr) {
+    return hserver::Unexpected{fmt::format(
+        "cannot read the service's config file {}: {} (check the path; /etc/1chserver is readable by root and "
+        "group 1chserver only)",
+        config_path, std::strerror(errno))};
+  } else {
+    std::fclose(file);
+  }
+  hserver::service::ConfigOverrides overrides;
+  if (socket_option.count() > 0) overrides.admin_socket = socket;
+  if (prefix_option.count() > 0) overrides.shm_prefix = prefix;
+  auto config = hserver::service::load_config(config_path, overrides);
+  if (!config) return hserver::Unexpected{config.error()};
+  return hserver::service::admin_socket_path(config->admin_socket, config->shm_prefix);
+}
+
+std::string local_time_now() {
+  const std::time_t now = std::time(nullptr);
+  char text[32] = "";
+  if (const std::tm* local = std::localtime(&now); local != nullptr) {
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", local);
+  }
+  return text;
+}
+
+/// Sleeps up to `seconds`, waking early on Ctrl-C. Short steps: a signal handler can set a flag but not
+/// portably wake a condition variable, and a tenth of a second is well below what a person notices.
+void sleep_unless_interrupted(double seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!interrupted && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -71,15 +131,30 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string socket;
   std::string prefix = hserver::shm::default_prefix();
-  app.add_option("--socket", socket, "admin socket of the service (default: derived from the shm prefix)");
-  app.add_option("--shm-prefix", prefix, "shm prefix of the service (default 1chserver or $HSERVER_SHM_PREFIX)");
+  std::string config_path;
+  auto* socket_option = app.add_option("--admin-socket,--socket", socket,
+                                       "admin socket of the service, as 1chserver --admin-socket (default: derived "
+                                       "from the shm prefix)");
+  auto* prefix_option =
+      app.add_option("--shm-prefix", prefix, "shm prefix of the service (default 1chserver or $HSERVER_SHM_PREFIX)");
+  app.add_option("-c,--config", config_path,
+                 "the service's config file: its admin_socket and shm_prefix, unless given here");
 
   bool as_json = false;
-  auto* status = app.add_subcommand("status", "routes, queues and workers");
-  status->add_flag("--json", as_json, "print the service's answer as JSON");
-  auto* routes = app.add_subcommand("routes", "routes and their state");
+  double watch_seconds = 2;
+  int watch_count = 0;
+  auto* status = app.add_subcommand("status", "routes and their workers, as a table");
+  status->add_flag("--json", as_json, "print the service's answer as JSON (with --watch: one line per refresh)");
+  auto* watch = status->add_option("--watch", watch_seconds, "refresh every S seconds (default 2) until Ctrl-C")
+                    ->expected(0, 1)
+                    ->default_str("2")
+                    ->check(CLI::PositiveNumber);
+  status->add_option("--count", watch_count, "with --watch: stop after N refreshes")
+      ->needs(watch)
+      ->check(CLI::PositiveNumber);
+  auto* routes = app.add_subcommand("routes", "routes and their state, one line each");
   routes->add_flag("--json", as_json, "print JSON");
-  auto* workers = app.add_subcommand("workers", "attached add-ins");
+  auto* workers = app.add_subcommand("workers", "attached add-ins, one line each");
   workers->add_flag("--json", as_json, "print JSON");
   std::string route;
   double timeout_s = 60;
@@ -117,7 +192,12 @@ int main(int argc, char** argv) {
   if (uninstall->parsed()) return hserver::ctl::run_service_executable({"uninstall", "--name", service_name});
 #endif
 
-  const std::string path = hserver::service::admin_socket_path(socket, prefix);
+  const auto found = admin_path(config_path, *socket_option, socket, *prefix_option, prefix);
+  if (!found) {
+    std::cerr << "1chserverctl: " << found.error() << "\n";
+    return kExitBadConfig;
+  }
+  const std::string& path = *found;
   json::object request;
   const auto* chosen = app.get_subcommands().front();
   const std::string name = chosen->get_name();
@@ -126,32 +206,100 @@ int main(int argc, char** argv) {
   if (name == "drain") request["timeout_ms"] = static_cast<std::int64_t>(timeout_s * 1000);
   const auto wait = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000) + 5000);
 
-  auto answer = admin_call(path, json::serialize(request), wait);
-  if (!answer) {
-    std::cerr << "1chserverctl: " << answer.error() << "\n";
-    return kExitNoService;
+  // One exchange with the service: the parsed answer (its text in `raw`: --json prints what the service
+  // sent), or the exit code and the reason in `error`.
+  const auto call = [&](std::string* error, std::string* raw) -> std::variant<json::object, int> {
+    auto answer = admin_call(path, json::serialize(request), wait);
+    if (!answer) {
+      *error = answer.error();
+      return kExitNoService;
+    }
+    json::error_code ec;
+    json::value parsed = json::parse(*answer, ec);
+    if (ec || !parsed.is_object()) {
+      *error = "unreadable answer from the service: " + *answer;
+      return kExitFailed;
+    }
+    *raw = *answer;
+    auto& o = parsed.as_object();
+    if (const auto* ok = o.if_contains("ok"); ok == nullptr || !ok->is_bool() || !ok->as_bool()) {
+      *error = field(o, "error");
+      return kExitFailed;
+    }
+    return std::move(o);
+  };
+
+  const bool terminal = !as_json && hserver::ctl::prepare_terminal_output();
+  const hserver::ctl::StatusViewOptions view{terminal && std::getenv("NO_COLOR") == nullptr,
+                                             hserver::ctl::process_name};
+  if (name == "status") {
+    const bool watching = watch->count() > 0;
+    if (watching) {
+      std::signal(SIGINT, on_interrupt);
+      std::signal(SIGTERM, on_interrupt);
+    }
+    int code = kExitOk;
+    for (int round = 0; !interrupted && (watch_count == 0 || round < watch_count); ++round) {
+      if (round > 0) sleep_unless_interrupted(watch_seconds);
+      if (interrupted) break;
+      std::string error;
+      std::string raw;
+      auto result = call(&error, &raw);
+      code = std::holds_alternative<int>(result) ? std::get<int>(result) : kExitOk;
+      if (!watching) {
+        if (code != kExitOk) {
+          std::cerr << "1chserverctl: " << error << "\n";
+        } else if (as_json) {
+          std::cout << raw << "\n";
+        } else {
+          std::cout << hserver::ctl::render_status(std::get<json::object>(result), view);
+        }
+        return code;
+      }
+      if (as_json) {  // one JSON line per refresh: a script reads them as they come
+        if (code == kExitOk)
+          std::cout << raw << std::endl;
+        else
+          std::cerr << "1chserverctl: " << error << std::endl;
+        continue;
+      }
+      std::string frame =
+          fmt::format("1chserver at {}   {}   every {} s, Ctrl-C stops\n\n", path, local_time_now(), watch_seconds);
+      frame += code == kExitOk ? hserver::ctl::render_status(std::get<json::object>(result), view)
+                               : "1chserverctl: " + error + "\n";
+      if (terminal) {
+        // The first frame clears the screen; later ones go home and overwrite, each line clearing what the
+        // previous frame left to its right and then everything below: no blank flash between frames.
+        std::string painted = round == 0 ? "\x1b[H\x1b[2J" : "\x1b[H";
+        for (std::size_t at = 0; at < frame.size();) {
+          const auto end = frame.find('\n', at);
+          painted += frame.substr(at, end - at) + "\x1b[K\n";
+          at = end + 1;
+        }
+        std::cout << painted << "\x1b[J" << std::flush;
+      } else {
+        std::cout << frame << "\n" << std::flush;
+      }
+    }
+    return code;
   }
-  json::error_code ec;
-  const json::value parsed = json::parse(*answer, ec);
-  if (ec || !parsed.is_object()) {
-    std::cerr << "1chserverctl: unreadable answer from the service: " << *answer << "\n";
-    return kExitFailed;
+
+  std::string error;
+  std::string raw;
+  auto result = call(&error, &raw);
+  if (std::holds_alternative<int>(result)) {
+    std::cerr << "1chserverctl: " << error << "\n";
+    return std::get<int>(result);
   }
-  const auto& o = parsed.as_object();
-  if (!o.at("ok").as_bool()) {
-    std::cerr << "1chserverctl: " << field(o, "error") << "\n";
-    return kExitFailed;
-  }
+  const auto& o = std::get<json::object>(result);
   if (as_json) {
-    std::cout << *answer << "\n";
+    std::cout << raw << "\n";
   } else if (name == "workers") {
     print_workers(o.at("routes").as_array());
-  } else {
+  } else if (name == "routes") {
     print_routes(o.at("routes").as_array());
-    if (name == "status") {
-      std::cout << "\n";
-      print_workers(o.at("routes").as_array());
-    }
+  } else {  // pause, resume, drain: the state they left, as status shows it
+    std::cout << hserver::ctl::render_status(o, view);
   }
   if (name == "drain" && !o.at("drained").as_bool()) {
     std::cerr << "1chserverctl: requests are still in 1C's hands after " << timeout_s

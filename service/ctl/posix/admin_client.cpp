@@ -31,11 +31,19 @@ Expected<std::string, std::string> admin_call(const std::string& path, const std
   if (s.fd < 0) return Unexpected{std::string("socket: ") + std::strerror(errno)};
   if (::connect(s.fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
     const int error = errno;
-    if (error == ENOENT || error == ECONNREFUSED) {
-      return Unexpected{"the 1chserver service is not running (nothing listens on " + path + ")"};
+    if (error == ENOENT) {
+      return Unexpected{"the 1chserver service is not running: no admin socket " + path +
+                        " (check that the service runs, and that --config, --shm-prefix or --admin-socket name "
+                        "the socket of its log line \"admin channel at ...\")"};
+    }
+    if (error == ECONNREFUSED) {
+      return Unexpected{"the 1chserver service is not running: nothing listens on " + path +
+                        " (a socket left by a service that ended)"};
     }
     if (error == EACCES || error == EPERM) {
-      return Unexpected{"access denied to " + path + ": run as root or as the service user"};
+      return Unexpected{"permission denied on " + path +
+                        ": run as root or as the service user (the socket is 0660 and its folder 0750, "
+                        "owned by the service's user and group)"};
     }
     return Unexpected{"cannot connect to " + path + ": " + std::strerror(error)};
   }

@@ -33,9 +33,11 @@ json::value routes_to_json(const std::vector<RouteStatus>& routes) {
     }
     json::object statuses;
     std::uint64_t total = 0;
+    std::uint64_t errors = 0;  // 5xx: the service's own (timeout, no worker, worker ended) or 1C's
     for (const auto& [status, count] : r.responses_by_status) {
       statuses[std::to_string(status)] = count;
       total += count;
+      if (status >= 500) errors += count;
     }
     out.push_back(json::object{{"name", r.name},
                                {"port", r.port},
@@ -48,7 +50,8 @@ json::value routes_to_json(const std::vector<RouteStatus>& routes) {
                                {"responses", total},
                                {"responses_by_status", std::move(statuses)},
                                {"requeued", r.requeued},
-                               {"mean_latency_ms", total == 0 ? 0.0 : r.latency_sum_ms / static_cast<double>(total)}});
+                               {"mean_latency_ms", total == 0 ? 0.0 : r.latency_sum_ms / static_cast<double>(total)},
+                               {"errors", errors}});
   }
   return out;
 }

@@ -2,7 +2,8 @@
 /// @brief The admin protocol, independent of its transport: one JSON object per line in, one per line
 /// out. Requests: {"command": "status" | "pause" | "resume" | "drain", "route": "<name>" (absent or
 /// empty: every route), "timeout_ms": <drain timeout>}. Answers: {"ok": true, "routes": [...]} (drain
-/// adds "drained": true|false) or {"ok": false, "error": "<why>"}.
+/// adds "drained": true|false) or {"ok": false, "error": "<why>"}. Fields are only ever added, never
+/// renamed: scripts read `1chserverctl status --json`.
 
 #include <functional>
 #include <string>
