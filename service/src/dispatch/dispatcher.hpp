@@ -1,8 +1,13 @@
 #pragma once
-/// @brief Dispatch: owns the shared-memory objects of every route, accepts add-ins that attach, and
-/// routes each submitted request to an attached add-in with a deadline.
+/// @brief Dispatch: routes each submitted request to an attached add-in with a deadline. It composes the
+/// parts of dispatch/, one concern each:
+/// - attach_acceptor: lets add-ins in and gives each its own channel;
+/// - worker_link: one channel thread per add-in, moving frames and watching its liveness;
+/// - worker_ledger: what each add-in holds, and the judge of what it says;
+/// - request_timeline: the deadlines of a queued or handed request;
+/// - drain_waiters: drains waiting for routes to empty; pause is a flag per route;
+/// - route_counters: answers by status and latency, for status and /metrics.
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,6 +20,7 @@
 
 #include "config.hpp"
 #include "dispatch/request_sink.hpp"
+#include "dispatch/route_counters.hpp"
 
 namespace hserver::service {
 
@@ -27,11 +33,8 @@ struct WorkerStatus {
   std::int64_t attached_ms = 0;  ///< how long ago it attached
 };
 
-/// Upper bounds (ms) of the latency histogram buckets; a last bucket counts everything above.
-inline constexpr std::array<double, 12> kLatencyBucketsMs{1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
-
 /// @brief One route's state and counters since the service started.
-struct RouteStatus {
+struct RouteStatus : RouteCounters {
   std::string name;
   std::uint16_t port = 0;
   std::string path_prefix = "/";
@@ -40,10 +43,6 @@ struct RouteStatus {
   std::size_t queued = 0;   ///< waiting for a worker
   std::size_t in_hand = 0;  ///< handed to workers, not answered
   std::vector<WorkerStatus> workers;
-  std::map<std::uint16_t, std::uint64_t> responses_by_status;
-  std::array<std::uint64_t, kLatencyBucketsMs.size() + 1> latency_buckets{};  ///< not cumulative
-  double latency_sum_ms = 0;
-  std::uint64_t requeued = 0;  ///< requests given back by a worker that left, served by another
 };
 
 class Dispatcher final : public RequestSink {
