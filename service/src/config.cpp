@@ -208,9 +208,11 @@ RouteConfig read_route(const json::value& value, const std::string& key, const H
 
 void read_log(const json::value& value, ServiceConfig& config) {
   const json::object& object = as_object(value, "log");
-  reject_unknown_keys(object, "log", {"level", "file", "system"});
+  reject_unknown_keys(object, "log", {"level", "file", "file_max_bytes", "file_count", "system"});
   read_into(object, "log", "level", config.log_level);
   read_into(object, "log", "file", config.log_file);
+  read_into(object, "log", "file_max_bytes", config.log_file_max_bytes);
+  read_into(object, "log", "file_count", config.log_file_count);
   read_into(object, "log", "system", config.log_system);
 }
 
@@ -443,6 +445,9 @@ void validate(const ServiceConfig& config) {
     }
   }
   if (config.stop_grace.count() < 0) fail("stop_grace_ms", "must not be negative");
+  if (config.log_file_max_bytes < 16 * 1024 || config.log_file_max_bytes > (1ull << 40))
+    fail("log.file_max_bytes", "must be 16384 to 1099511627776");
+  if (config.log_file_count < 1 || config.log_file_count > 1000) fail("log.file_count", "must be 1 to 1000");
   const CredentialCheckConfig& checks = config.credential_checks;
   // More threads than this only lets a guesser take more cores from 1C.
   if (checks.verify_threads == 0 || checks.verify_threads > 16)

@@ -23,8 +23,6 @@
 namespace hserver::service {
 namespace {
 
-constexpr std::size_t kRotateBytes = 10 * 1024 * 1024;
-constexpr std::size_t kRotateFiles = 5;
 constexpr const char* kIdent = "1chserver";
 
 bool stderr_is_terminal() {
@@ -79,7 +77,8 @@ Status<std::string> setup_logging(const ServiceConfig& config) {
   if (!config.log_file.empty()) {
     try {
       sinks.push_back(
-          std::make_shared<spdlog::sinks::rotating_file_sink_mt>(config.log_file, kRotateBytes, kRotateFiles));
+          std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+          config.log_file, static_cast<std::size_t>(config.log_file_max_bytes), config.log_file_count));
     } catch (const spdlog::spdlog_ex& error) {
       return Unexpected{fmt::format("cannot open log file {}: {}", config.log_file, error.what())};
     }
@@ -93,6 +92,8 @@ Status<std::string> setup_logging(const ServiceConfig& config) {
   }
   // Warnings and errors reach the file even if the process dies right after.
   logger->flush_on(spdlog::level::warn);
+  // The rest within a second, so that `tail -f` on the file shows what happens now.
+  if (!config.log_file.empty()) spdlog::flush_every(std::chrono::seconds(1));
   spdlog::set_default_logger(std::move(logger));
   return {};
 }

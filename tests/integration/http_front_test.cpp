@@ -75,6 +75,11 @@ TEST_F(HttpFront, AmbiguousFramingIsRefusedAndNothingReaches1C) {
   EXPECT_EQ(metric(metrics, "hserver_requests_total{route=\"public\",status=\"200\"}"), "1") << metrics;
   EXPECT_EQ(metric(metrics, "hserver_http_refused_total{reason=\"bad_framing\"}"), std::to_string(std::size(attacks)))
       << metrics;
+  // Every answer is counted by route and status, refusals too (refused before a route was chosen: "").
+  EXPECT_EQ(metric(metrics, "hserver_requests_total{route=\"\",status=\"400\"}"),
+            std::to_string(std::size(attacks) - 1))
+      << metrics;
+  EXPECT_EQ(metric(metrics, "hserver_requests_total{route=\"\",status=\"501\"}"), "1") << metrics;
 }
 
 TEST_F(HttpFront, NoSpellingOfAProtectedPathReachesThePublicRoute) {
@@ -96,6 +101,8 @@ TEST_F(HttpFront, NoSpellingOfAProtectedPathReachesThePublicRoute) {
   const std::string metrics = metrics_get("/metrics").body;
   EXPECT_EQ(metric(metrics, "hserver_requests_total{route=\"public\",status=\"200\"}"), "<absent>") << metrics;
   EXPECT_EQ(metric(metrics, "hserver_http_refused_total{reason=\"bad_path\"}"), "5") << metrics;
+  EXPECT_EQ(metric(metrics, "hserver_requests_total{route=\"\",status=\"400\"}"), "5") << metrics;
+  EXPECT_EQ(metric(metrics, "hserver_requests_total{route=\"api\",status=\"401\"}"), "5") << metrics;
 
   // With credentials, the api route's 1C code gets the path in its one spelling; the query is untouched.
   const auto api =

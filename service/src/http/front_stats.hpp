@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "security/auth_stats.hpp"
 
@@ -75,6 +76,18 @@ class FrontStats {
     return auth_failures_;
   }
 
+  /// @brief An answer the front gave itself (every refusal: 400, 401, 404, 405, 413, 429, 503...), by the
+  /// route it was for ("" when none was chosen yet). With dispatch's counts it makes hserver_requests_total
+  /// count every answer.
+  void answered(const std::string& route, std::uint16_t status) {
+    std::lock_guard lock(mutex_);
+    ++answers_[{route, status}];
+  }
+  std::map<std::pair<std::string, std::uint16_t>, std::uint64_t> answers() const {
+    std::lock_guard lock(mutex_);
+    return answers_;
+  }
+
   /// Credential verification (CredentialChecks writes it).
   AuthStats auth;
 
@@ -82,6 +95,7 @@ class FrontStats {
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Reason::count_)> counters_{};
   mutable std::mutex mutex_;
   std::map<std::string, std::uint64_t> auth_failures_;
+  std::map<std::pair<std::string, std::uint16_t>, std::uint64_t> answers_;
 };
 
 }  // namespace hserver::service

@@ -184,6 +184,7 @@ void Session::on_await_request(beast::error_code ec, std::size_t bytes) {
 
 void Session::do_read_header() {
   parser_.emplace();
+  route_ = nullptr;
   const auto header_limit =
       std::min<std::size_t>(context_->limits.header_limit, std::numeric_limits<std::uint32_t>::max());
   parser_->header_limit(static_cast<std::uint32_t>(header_limit));
@@ -355,6 +356,7 @@ void Session::handle_request(HttpRequest request) {
     spdlog::debug("connection {}: no route for {}; routes here: {}", remote_address_, request.target(),
                   context_->routes.describe());
     count(FrontStats::Reason::no_route);
+    if (context_->stats) context_->stats->answered({}, 404);
     on_answer(sequence, make_error_envelope(404, "no route serves this path"));
     return;
   }
@@ -407,7 +409,7 @@ void Session::abandon_request() {
   cancel_read_timer();
   parser_.reset();
   reading_held_.release();
-  route_ = nullptr;
+  // route_ stays: the refusal that follows is counted under it. The next request's header resets it.
 }
 
 bool Session::reserve_body() {
@@ -432,6 +434,7 @@ void Session::refuse_for_memory(std::chrono::seconds retry_after) {
 
 void Session::refuse(std::uint16_t status, std::string_view why, std::vector<Header> headers) {
   spdlog::debug("connection {}: {} {}", remote_address_, status, why);
+  if (context_->stats) context_->stats->answered(route_ != nullptr ? route_->name : std::string{}, status);
   no_more_requests_ = true;  // after garbage the stream cannot be resynchronised
   verifying_ = false;        // a verdict still to come (after a read timeout) finds the request refused
   Pending pending;

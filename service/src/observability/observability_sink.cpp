@@ -76,13 +76,18 @@ std::string prometheus_text(const std::vector<RouteStatus>& routes, const FrontS
         "hserver_memory_budget_peak_bytes {}\n",
         memory_budget->limit(), memory_budget->in_use(), memory_budget->peak());
   }
-  out +=
-      "# HELP hserver_requests_total Answered requests by route and HTTP status.\n"
-      "# TYPE hserver_requests_total counter\n";
+  // Every answer: those of dispatch (1C's and its own 503/504) and those the front gave itself (refusals;
+  // route "" when the request was refused before a route was chosen).
+  std::map<std::pair<std::string, std::uint16_t>, std::uint64_t> answers;
+  if (front != nullptr) answers = front->answers();
   for (const auto& r : routes) {
-    for (const auto& [status, count] : r.responses_by_status) {
-      out += fmt::format("hserver_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", r.name, status, count);
-    }
+    for (const auto& [status, count] : r.responses_by_status) answers[{r.name, status}] += count;
+  }
+  out +=
+      "# HELP hserver_requests_total Answered requests by route and HTTP status, refusals included.\n"
+      "# TYPE hserver_requests_total counter\n";
+  for (const auto& [key, count] : answers) {
+    out += fmt::format("hserver_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", key.first, key.second, count);
   }
   out +=
       "# HELP hserver_request_duration_seconds Time from arrival to answer.\n"

@@ -43,7 +43,7 @@ TEST(Config, FullFileWithCommentsAndTrailingCommas) {
     "ring_bytes": 131072,
     "max_workers_per_route": 8,
     "stop_grace_ms": 2500,
-    "log": {"level": "debug", "file": "hs.log", "system": "journald"},
+    "log": {"level": "debug", "file": "hs.log", "file_max_bytes": 1048576, "file_count": 9, "system": "journald"},
     /* limits */
     "http": {"header_limit": 8192, "body_limit": 1048576, "read_timeout_ms": 1000,
              "write_timeout_ms": 2000, "idle_timeout_ms": 3000, "max_pipelined": 4},
@@ -60,6 +60,8 @@ TEST(Config, FullFileWithCommentsAndTrailingCommas) {
   EXPECT_EQ(config.stop_grace, std::chrono::milliseconds{2500});
   EXPECT_EQ(config.log_level, "debug");
   EXPECT_EQ(config.log_file, "hs.log");
+  EXPECT_EQ(config.log_file_max_bytes, 1048576u);
+  EXPECT_EQ(config.log_file_count, 9u);
   EXPECT_EQ(config.log_system, "journald");
   EXPECT_EQ(config.http.header_limit, 8192u);
   EXPECT_EQ(config.http.body_limit, 1048576u);
@@ -161,6 +163,12 @@ TEST(Config, ValidationRules) {
   ServiceConfig bad_log_system;
   bad_log_system.log_system = "eventlog";
   EXPECT_EQ(validation_error(bad_log_system), "log.system: \"eventlog\" is not one of none, syslog, journald");
+  ServiceConfig tiny_log;
+  tiny_log.log_file_max_bytes = 1000;  // would rotate on almost every line
+  EXPECT_EQ(validation_error(tiny_log), "log.file_max_bytes: must be 16384 to 1099511627776");
+  ServiceConfig no_files;
+  no_files.log_file_count = 0;
+  EXPECT_EQ(validation_error(no_files), "log.file_count: must be 1 to 1000");
 
   ServiceConfig zero_port;
   zero_port.routes[0].port = 0;

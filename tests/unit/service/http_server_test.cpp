@@ -960,9 +960,10 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
   EXPECT_TRUE(third.closed_by_server());
   first.close();
   third.close();
-  // A slot is free again once a connection has gone.
+  // A slot is free again once a connection has gone (bounded generously: on a loaded machine the server
+  // may see the close late; this is about the slot coming back, not about how fast).
   bool served = false;
-  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+  for (int attempt = 0; attempt < 500 && !served; ++attempt) {
     Client fourth{endpoint_};
     fourth.send(get("/4"));
     auto response = fourth.read();
