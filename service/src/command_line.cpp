@@ -53,7 +53,9 @@ std::variant<CommandLine, int> parse_command_line(int argc, char** argv) {
   auto* paused =
       app.add_option("--paused-behaviour", run.paused_behaviour, "what every route does while paused: hold or reject");
   auto* level = app.add_option("--log-level", run.log_level, "trace, debug, info, warn, error, critical, off");
-  auto* file = app.add_option("--log-file", run.log_file, "also log to this file (rotated at log.file_max_bytes, 10 MiB by default; log.file_count kept, 5)");
+  auto* file = app.add_option(
+      "--log-file", run.log_file,
+      "also log to this file (rotated at log.file_max_bytes, 10 MiB by default; log.file_count kept, 5)");
   auto* system_log =
       app.add_option("--log-system", run.log_system, "also log to the system log: none, syslog, journald");
   auto* threads = app.add_option("--threads", run.threads, "number of I/O threads");

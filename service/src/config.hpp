@@ -93,8 +93,8 @@ struct ServiceConfig {
   /// older than this is taken for dead: what it had not taken goes to another add-in, what it was
   /// running is answered 502. A process that has ended is noticed at once (within 100 ms) regardless.
   milliseconds worker_liveness{1'000};
-  std::string log_level = "info";  ///< trace, debug, info, warn, error
-  std::string log_file;            ///< empty: log to the console only
+  std::string log_level = "info";                          ///< trace, debug, info, warn, error
+  std::string log_file;                                    ///< empty: log to the console only
   std::uint64_t log_file_max_bytes = 10ull * 1024 * 1024;  ///< the file is rotated when it would grow beyond
   std::uint32_t log_file_count = 5;  ///< rotated files kept besides the current one (<file>.1 ... <file>.N)
   /// The system log besides the file: "none", "syslog" (Linux: facility daemon, ident 1chserver) or

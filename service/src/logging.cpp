@@ -76,8 +76,7 @@ Status<std::string> setup_logging(const ServiceConfig& config) {
   }
   if (!config.log_file.empty()) {
     try {
-      sinks.push_back(
-          std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+      sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
           config.log_file, static_cast<std::size_t>(config.log_file_max_bytes), config.log_file_count));
     } catch (const spdlog::spdlog_ex& error) {
       return Unexpected{fmt::format("cannot open log file {}: {}", config.log_file, error.what())};

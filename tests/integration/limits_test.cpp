@@ -37,7 +37,8 @@ TEST_F(Limits, AFullQueueAnswers503AtOnceAndTheRequestsInsideKeepTheirDeadlines)
   // Until the service has them all: one in the worker's hands, two queued.
   const auto settled = [&] {
     const std::string m = metrics_get("/metrics").body;
-    return metric(m, "hserver_in_hand{route=\"narrow\"}") == "1" && metric(m, "hserver_queue_depth{route=\"narrow\"}") == "2";
+    return metric(m, "hserver_in_hand{route=\"narrow\"}") == "1" &&
+           metric(m, "hserver_queue_depth{route=\"narrow\"}") == "2";
   };
   for (int i = 0; i < 100 && !settled(); ++i) std::this_thread::sleep_for(50ms);
   ASSERT_TRUE(settled()) << metrics_get("/metrics").body;
@@ -75,9 +76,10 @@ TEST_F(Limits, ARequestHeldByAPauseLongerThanHoldTimeGets503WithRetryAfter) {
 
 TEST_F(Limits, TheLogFileRotatesAtItsSizeAndKeepsTheConfiguredNumber) {
   const std::string log = work_dir_ + "/1chserver.log";
-  start_service(ServiceOptions().with_routes_json(R"([{"name": "default", "listen": "127.0.0.1:$PORT"}])")
-                    .with_config_json(R"("log": {"file": ")" + log +
-                                      R"(", "file_max_bytes": 16384, "file_count": 2})"));
+  start_service(
+      ServiceOptions()
+          .with_routes_json(R"([{"name": "default", "listen": "127.0.0.1:$PORT"}])")
+          .with_config_json(R"("log": {"file": ")" + log + R"(", "file_max_bytes": 16384, "file_count": 2})"));
   start_host(HostOptions().with_route("default"));
   const auto rotated = [&](int n) { return work_dir_ + "/1chserver." + std::to_string(n) + ".log"; };
   // At debug level every request writes a line: enough requests fill three files (bounded in count).

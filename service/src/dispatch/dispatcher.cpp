@@ -49,11 +49,7 @@ struct Worker;
 /// One request from submit() to its single completion.
 struct Pending {
   Pending(net::io_context& io, RequestEnvelope r, Completion d, std::size_t route_index, const RouteConfig& config)
-      : request(std::move(r)),
-        done(std::move(d)),
-        route(route_index),
-        timer(io),
-        timeline(Clock::now(), config) {}
+      : request(std::move(r)), done(std::move(d)), route(route_index), timer(io), timeline(Clock::now(), config) {}
   RequestEnvelope request;  // keeps its body: a worker that leaves may force a requeue
   Completion done;
   std::size_t route;
@@ -198,11 +194,10 @@ class Dispatcher::Impl final : public AttachHandler {
     if (auto paused = set_paused(name, true); !paused) return paused;
     std::lock_guard lock(mutex_);
     auto timer = std::make_shared<net::steady_timer>(io_, timeout);
-    const auto ticket =
-        drains_.add(*select_locked(name), [timer, done = std::move(done)](bool drained) {
-          timer->cancel();
-          done(drained);
-        });
+    const auto ticket = drains_.add(*select_locked(name), [timer, done = std::move(done)](bool drained) {
+      timer->cancel();
+      done(drained);
+    });
     timer->async_wait([this, ticket](boost::system::error_code ec) {
       if (ec) return;
       DrainWaiters::Done expired;
@@ -321,11 +316,11 @@ class Dispatcher::Impl final : public AttachHandler {
           break;
         case RequestDue::no_worker:
           std::erase(route.queue, p);
-          finish_locked(p,
-                        error_response(id, 503,
-                                       "no 1C worker is attached to route '" + route.config.name + "' (waited " +
-                                           waited + ")"),
-                        finished);
+          finish_locked(
+              p,
+              error_response(id, 503,
+                             "no 1C worker is attached to route '" + route.config.name + "' (waited " + waited + ")"),
+              finished);
           break;
         case RequestDue::no_free_worker:
           std::erase(route.queue, p);

@@ -25,17 +25,19 @@ struct RequestWhereabouts {
 };
 
 enum class RequestDue {
-  nothing,          ///< re-arm at next_check()
-  answer_timeout,   ///< in hand past its deadline: 504, cancel sent to the worker
-  hold_expired,     ///< held by a pause for hold_time: 503 + Retry-After
-  no_worker,        ///< no worker attached within no_worker_wait: 503
-  no_free_worker,   ///< queued past its deadline with workers busy: 504
+  nothing,         ///< re-arm at next_check()
+  answer_timeout,  ///< in hand past its deadline: 504, cancel sent to the worker
+  hold_expired,    ///< held by a pause for hold_time: 503 + Retry-After
+  no_worker,       ///< no worker attached within no_worker_wait: 503
+  no_free_worker,  ///< queued past its deadline with workers busy: 504
 };
 
 class RequestTimeline {
  public:
   RequestTimeline(DispatchClock::time_point arrived, const RouteConfig& route)
-      : arrived_(arrived), deadline_(arrived + route.request_timeout), no_worker_until_(arrived + route.no_worker_wait) {}
+      : arrived_(arrived),
+        deadline_(arrived + route.request_timeout),
+        no_worker_until_(arrived + route.no_worker_wait) {}
 
   DispatchClock::time_point arrived() const { return arrived_; }
   DispatchClock::time_point deadline() const { return deadline_; }

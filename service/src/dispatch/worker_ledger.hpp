@@ -86,7 +86,8 @@ class WorkerLedger {
       return violation("'taken' for request " + std::to_string(id) + ", which is not in its hands");
     }
     if (type != shm::MessageType::response) {
-      return violation("a message of type " + std::to_string(static_cast<int>(type)) + ", which only the service sends");
+      return violation("a message of type " + std::to_string(static_cast<int>(type)) +
+                       ", which only the service sends");
     }
     if (it != in_hand_.end()) {
       Verdict v{Verdict::Kind::answer, std::move(it->second.request), {}};
