@@ -23,13 +23,6 @@ constexpr const char* kPublicAndProtected = R"([
 ])";
 constexpr const char* kCredentials = "Basic ZXhjaGFuZ2U6czNjcmV0";
 
-std::string metric(const std::string& metrics, const std::string& name) {
-  const auto at = metrics.find(name + " ");
-  if (at == std::string::npos) return "<absent>";
-  const auto end = metrics.find('\n', at);
-  return metrics.substr(at + name.size() + 1, end - at - name.size() - 1);
-}
-
 TEST_F(HttpFront, AmbiguousFramingIsRefusedAndNothingReaches1C) {
   start_service(ServiceOptions().with_routes_json(kPublicAndProtected));
   start_host(HostOptions().with_route("public"));

@@ -18,13 +18,6 @@ namespace fs = std::filesystem;
 
 class Limits : public ServiceFixture {};
 
-std::string metric(const std::string& metrics, const std::string& name) {
-  const auto at = metrics.find(name + " ");
-  if (at == std::string::npos) return "<absent>";
-  const auto end = metrics.find('\n', at);
-  return metrics.substr(at + name.size() + 1, end - at - name.size() - 1);
-}
-
 TEST_F(Limits, AFullQueueAnswers503AtOnceAndTheRequestsInsideKeepTheirDeadlines) {
   // One worker taking one request at a time, a queue of two: the fourth request finds no room.
   start_service(ServiceOptions().with_request_timeout_ms(6000).with_routes_json(R"([

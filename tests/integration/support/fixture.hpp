@@ -102,6 +102,13 @@ class ServiceFixture : public ::testing::Test {
   int ctl(const std::vector<std::string>& args, std::string* out = nullptr);
   /// @brief GET on the service's metrics listener.
   HttpReply metrics_get(const std::string& target) { return http_request(metrics_port_, "GET", target); }
+  /// @brief The value of one series (its name with labels, as printed) in a /metrics text, or "<absent>".
+  static std::string metric(const std::string& metrics, const std::string& series) {
+    const auto at = metrics.find(series + " ");
+    if (at == std::string::npos) return "<absent>";
+    const auto end = metrics.find('\n', at);
+    return metrics.substr(at + series.size() + 1, end - at - series.size() - 1);
+  }
 
   /// @brief Shared-memory objects of this test's prefix still present in /dev/shm (on Linux the service
   /// names none: every channel is an unnamed memfd).
