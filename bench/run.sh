@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The benchmark: 1chserver against nginx and plain loopback TCP, side by side in one run (docs/benchmarks.md).
-# Builds in Release, starts nginx (1 worker), the service and echo workers (the 1C host emulator loading the
-# real add-in), pins every server to one CPU and the load generator to another, runs each figure in turn,
-# interleaved, for several rounds, and prints medians and the ratios against the anchors of
-# ../docs/benchmarks.md. Writes results.md, results.tsv and benchmarks.png (gnuplot) to the output folder.
+# The benchmark: 1chserver against nginx, nginx as a reverse proxy, plain loopback TCP and the machine's own
+# wake-up floor, side by side in one run (docs/benchmarks.md). Builds in Release, starts nginx (1 worker,
+# `return 200` and a reverse proxy to a second nginx answering like our echo), the service and echo workers
+# (the 1C host emulator loading the real add-in), pins every server to one CPU and the load generator to
+# another, runs each figure in turn, interleaved, for several rounds, and prints medians and the ratios
+# against the anchors of ../docs/benchmarks.md. Writes results.md, results.tsv and benchmarks.png (gnuplot)
+# to the output folder.
 #
 #   bench/run.sh                       3 rounds of 5 s per figure (about 5 minutes)
 #   HSERVER_BENCH_ROUNDS=5 HSERVER_BENCH_SECONDS=10 bench/run.sh
@@ -19,7 +21,7 @@ server_cpu=${HSERVER_BENCH_SERVER_CPU:-0}
 client_cpu=${HSERVER_BENCH_CLIENT_CPU:-1}
 base=${HSERVER_BENCH_PORT_BASE:-18400}
 nginx_port=$((base + 1)) route_port=$((base + 2)) health_port=$((base + 3)) tcp_port=$((base + 4))
-slow_port=$((base + 5)) window_port=$((base + 6))
+slow_port=$((base + 5)) window_port=$((base + 6)) proxy_port=$((base + 7)) upstream_port=$((base + 8))
 big=$((10 * 1024 * 1024))
 
 # --- dependencies and the Release build -------------------------------------------------------------------
@@ -38,11 +40,13 @@ fi
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSERVER_WINDOWS_BUILDS=OFF \
   -DHSERVER_FUZZ_TESTS=OFF >/dev/null
-cmake --build "$build" --parallel --target 1chserver 1c-host-emulator hserver_addin_native hserver-bench
+cmake --build "$build" --parallel --target 1chserver 1c-host-emulator hserver_addin_native hserver-bench \
+  wakeup-floor
 service_bin=$build/service/1chserver
 host_bin=$build/tests/host_emulator/1c-host-emulator
 addin=$build/addin/native/lib1chserver_addin.so
 tool=$build/bench/hserver-bench
+floor_tool=$build/bench/wakeup-floor
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/1chserver-bench.XXXXXX")
 mkdir -p "$out"
@@ -92,9 +96,55 @@ http {
     listen 127.0.0.1:$nginx_port;
     location / { return 200 "OK\n"; }
   }
+  # The second anchor: what a user would otherwise put between a client and a worker process. Keep-alive
+  # both ways, as our service keeps its add-ins attached.
+  upstream echo_upstream {
+    server 127.0.0.1:$upstream_port;
+    keepalive 64;
+    keepalive_requests 100000000;
+  }
+  server {
+    listen 127.0.0.1:$proxy_port;
+    location / {
+      proxy_pass http://echo_upstream;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
 }
 EOF
 "${on_server[@]}" "$nginx_bin" -p "$run/nginx" -c "$run/nginx.conf" 2>"$run/nginx.log" &
+pids+=($!)
+# The proxy's worker process: a second nginx (its own process, as 1C is), answering a GET as our echo
+# handler does (200, empty body, the request's content type, the method and target echoed in headers).
+mkdir -p "$run/upstream"
+cat >"$run/upstream.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $run/upstream.pid;
+error_log $run/upstream-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $run/upstream/body;
+  proxy_temp_path $run/upstream/proxy;
+  fastcgi_temp_path $run/upstream/fastcgi;
+  uwsgi_temp_path $run/upstream/uwsgi;
+  scgi_temp_path $run/upstream/scgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 600s;
+  server {
+    listen 127.0.0.1:$upstream_port;
+    location / {
+      default_type application/octet-stream;
+      add_header X-Echo-Method \$request_method;
+      add_header X-Echo-Target \$request_uri;
+      return 200 "";
+    }
+  }
+}
+EOF
+"${on_server[@]}" "$nginx_bin" -p "$run/upstream" -c "$run/upstream.conf" 2>"$run/upstream.log" &
 pids+=($!)
 
 cat >"$run/1chserver.json" <<EOF
@@ -117,6 +167,8 @@ EOF
 service_pid=$!
 pids+=("$service_pid")
 wait_port "$nginx_port"
+wait_port "$proxy_port"
+wait_port "$upstream_port"
 wait_port "$route_port"
 wait_port "$health_port"
 service_rss_start=$(awk '/^VmRSS/ {print $2}' "/proc/$service_pid/status")
@@ -181,19 +233,33 @@ to_us() {
   awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); print v } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v * 1000 }
          else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000000 } }'
 }
+# floor_figure NAME MECHANISM CPU_A CPU_B: the raw two-process round trip, p50 and p99 in us
+floor_figure() {
+  local name=$1 output
+  output=$("$floor_tool" --mechanism "$2" --cpus "$3,$4" --round-trips 10000 --seconds "$seconds")
+  record "$name.p50_us" "$(sed 's/.*p50_us=\([0-9.]*\).*/\1/' <<<"$output")"
+  record "$name.p99_us" "$(sed 's/.*p99_us=\([0-9.]*\).*/\1/' <<<"$output")"
+}
 median() {  # median FIGURE
   awk -F'\t' -v f="$1" '$1 == f {print $2}' "$results" | sort -g | awk '{v[NR] = $1} END {if (NR) print v[int((NR + 1) / 2)]}'
 }
 echo "=== $rounds rounds of $seconds s per figure; servers on CPU $server_cpu, load on CPU $client_cpu"
 for round in $(seq "$rounds"); do
   echo "--- round $round"
+  # The floor while the servers are idle: one process on each CPU, then both on the servers' CPU
+  floor_figure floor.futex.cross futex "$server_cpu" "$client_cpu"
+  floor_figure floor.eventfd.cross eventfd "$server_cpu" "$client_cpu"
+  floor_figure floor.futex.same futex "$server_cpu" "$server_cpu"
+  floor_figure floor.eventfd.same eventfd "$server_cpu" "$server_cpu"
   wrk_figure nginx.c50 50 "http://127.0.0.1:$nginx_port/"
   wrk_figure echo.c50 50 "http://127.0.0.1:$route_port/echo"
+  wrk_figure proxy.c50 50 "http://127.0.0.1:$proxy_port/echo"
   wrk_figure window.c50 50 "http://127.0.0.1:$window_port/echo"
   wrk_figure health.c50 50 "http://127.0.0.1:$health_port/health/live"
   wrk_figure health.c1 1 "http://127.0.0.1:$health_port/health/live"
   wrk_figure echo.c1 1 "http://127.0.0.1:$route_port/echo"
   wrk_figure nginx.c1 1 "http://127.0.0.1:$nginx_port/"
+  wrk_figure proxy.c1 1 "http://127.0.0.1:$proxy_port/echo"
   wrk_figure slow1.c50 50 "http://127.0.0.1:$slow_port/slow"
 done
 
@@ -246,11 +312,19 @@ done
 # --- the table ----------------------------------------------------------------------------------------------
 m() { median "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+lower() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 hop_p50=$(minus "$(m echo.c1.p50_us)" "$(m health.c1.p50_us)")
 hop_p99=$(minus "$(m echo.c1.p99_us)" "$(m health.c1.p99_us)")
 big_ratio=$(ratio "$(m tcp.big_s)" "$(m echo.big_s)")
+# The floor is the cheaper mechanism's round trip. The service and its add-ins share the servers' CPU here,
+# so the hop is judged against the one-CPU floor; the two-CPU floor is what a hop across CPUs could reach.
+floor_same=$(lower "$(m floor.futex.same.p50_us)" "$(m floor.eventfd.same.p50_us)")
+floor_cross=$(lower "$(m floor.futex.cross.p50_us)" "$(m floor.eventfd.cross.p50_us)")
+hop_floor_ratio=$(ratio "$hop_p50" "$floor_same")
+hop_floor_cross_ratio=$(ratio "$hop_p50" "$floor_cross")
+proxy_ratio=$(ratio "$(m echo.c50.rps)" "$(m proxy.c50.rps)")
 verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = dir == "ge" ? v >= t : v <= t; print ok ? "met" : "NOT met" }'; }
 
 {
@@ -258,9 +332,14 @@ verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = dir == "ge" ? v >=
   echo "|---|---|---|---|---|---|"
   echo "| throughput, 50 keep-alive connections, echo through shared memory (req/s) | $(m echo.c50.rps) | nginx $(m nginx.c50.rps) | $(ratio "$(m echo.c50.rps)" "$(m nginx.c50.rps)") x | >= 0.5 x | $(verdict "$(ratio "$(m echo.c50.rps)" "$(m nginx.c50.rps)")" 0.5 ge) |"
   echo "| the same with worker_in_flight 8 (1C still answers one at a time) (req/s) | $(m window.c50.rps) | nginx $(m nginx.c50.rps) | $(ratio "$(m window.c50.rps)" "$(m nginx.c50.rps)") x | >= 0.5 x | $(verdict "$(ratio "$(m window.c50.rps)" "$(m nginx.c50.rps)")" 0.5 ge) |"
+  echo "| throughput, 50 keep-alive connections, echo against nginx as a reverse proxy to a keep-alive upstream (req/s) | $(m echo.c50.rps) | proxy $(m proxy.c50.rps) | $proxy_ratio x | >= 1.0 x | $(verdict "$proxy_ratio" 1.0 ge) |"
   echo "| throughput, 50 connections, answered by the service (health) (req/s) | $(m health.c50.rps) | nginx $(m nginx.c50.rps) | $(ratio "$(m health.c50.rps)" "$(m nginx.c50.rps)") x | >= 0.8 x | $(verdict "$(ratio "$(m health.c50.rps)" "$(m nginx.c50.rps)")" 0.8 ge) |"
   echo "| latency, 1 connection, p50 / p99 (us): echo | $(m echo.c1.p50_us) / $(m echo.c1.p99_us) | health $(m health.c1.p50_us) / $(m health.c1.p99_us); nginx $(m nginx.c1.p50_us) / $(m nginx.c1.p99_us) | | | |"
+  echo "| latency, 1 connection, p50 / p99 (us): echo against echo via the reverse proxy | $(m echo.c1.p50_us) / $(m echo.c1.p99_us) | proxy $(m proxy.c1.p50_us) / $(m proxy.c1.p99_us) | $(ratio "$(m echo.c1.p50_us)" "$(m proxy.c1.p50_us)") x at p50 | | |"
   echo "| latency added by the shared-memory hop, p50 / p99 (us) | $hop_p50 / $hop_p99 | | | <= 20 / <= 100 | $(verdict "$hop_p50" 20 le) / $(verdict "$hop_p99" 100 le) |"
+  echo "| wake-up floor: a raw two-process round trip, both on the servers' CPU, p50 / p99 (us): futex; eventfd | $(m floor.futex.same.p50_us) / $(m floor.futex.same.p99_us); $(m floor.eventfd.same.p50_us) / $(m floor.eventfd.same.p99_us) | | | | |"
+  echo "| the same, one process on each CPU, p50 / p99 (us): futex; eventfd | $(m floor.futex.cross.p50_us) / $(m floor.futex.cross.p99_us); $(m floor.eventfd.cross.p50_us) / $(m floor.eventfd.cross.p99_us) | | | | |"
+  echo "| the shared-memory hop p50 as a multiple of the floor's round trip (one CPU, as the hop runs here) | $hop_p50 us | floor $floor_same us (on two CPUs $floor_cross us: $hop_floor_cross_ratio x) | $hop_floor_ratio x | <= 1.5 x | $(verdict "$hop_floor_ratio" 1.5 le) |"
   echo "| 10 MiB body each way (s per round trip) | $(m echo.big_s) | loopback TCP $(m tcp.big_s) | $big_ratio x | >= 0.5 x | $(verdict "$big_ratio" 0.5 ge) |"
   echo "| CPU while idle for 10 s, one add-in attached (ms): service / the add-in's host | $service_idle_cpu / $host_idle_cpu | | | < 10 each | $(verdict "$service_idle_cpu" 10 le) / $(verdict "$host_idle_cpu" 10 le) |"
   echo "| service RSS idle, one add-in attached (MiB) | $(mib "$service_rss_idle") ($service_rss_idle_parts; before any add-in $(mib "$service_rss_start")) | | | < 10 | $(verdict "$(mib "$service_rss_idle")" 10 le) |"
@@ -276,26 +355,38 @@ verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = dir == "ge" ? v >=
   echo "# $rounds rounds x $seconds s, servers on CPU $server_cpu, load on CPU $client_cpu; hold: $hold_line"
 } >"$out/run.txt"
 cp "$results" "$out/results.tsv"
+{  # the derived figures, from the medians
+  printf 'hop.p50_us\t%s\n' "$hop_p50"
+  printf 'hop.p99_us\t%s\n' "$hop_p99"
+  printf 'floor.same.p50_us\t%s\n' "$floor_same"
+  printf 'floor.cross.p50_us\t%s\n' "$floor_cross"
+  printf 'hop.over_floor_same_x\t%s\n' "$hop_floor_ratio"
+  printf 'hop.over_floor_cross_x\t%s\n' "$hop_floor_cross_ratio"
+  printf 'echo.over_proxy_x\t%s\n' "$proxy_ratio"
+} >>"$out/results.tsv"
 
 # --- the chart: throughput and latency against the anchors (log scales) -------------------------------------
 cat >"$run/chart.dat" <<EOF
 "nginx return 200" $(m nginx.c50.rps) $(m nginx.c1.p50_us)
 "1chserver health" $(m health.c50.rps) $(m health.c1.p50_us)
 "1chserver echo via 1C add-in" $(m echo.c50.rps) $(m echo.c1.p50_us)
+"nginx proxy -> nginx upstream" $(m proxy.c50.rps) $(m proxy.c1.p50_us)
 "the same, worker_in_flight 8" $(m window.c50.rps) NaN
+"hop (echo - health)" NaN $hop_p50
+"floor: futex round trip, 1 CPU" NaN $(m floor.futex.same.p50_us)
 "anchor: 1C HTTP service (~30 ms)" 33 30000
 "anchor: original 1CHServer (>=50 ms)" 20 50000
 EOF
 gnuplot <<EOF
-set terminal pngcairo size 1000,560 font ",10" noenhanced
-set bmargin 9
+set terminal pngcairo size 1200,620 font ",10" noenhanced
+set bmargin 11
 set output "$out/benchmarks.png"
 set multiplot layout 1,2 title "1CHServer, $(date -u +%Y-%m-%d), $(nproc) CPUs: medians of $rounds rounds"
 set style fill solid 0.8
 set boxwidth 0.7
 set logscale y
 set grid ytics
-set xtics rotate by -30 left
+set xtics rotate by -40 left
 set title "throughput, 50 connections (req/s)"
 plot "$run/chart.dat" using 0:2:xtic(1) with boxes notitle lc rgb "#3465a4", \
      "" using 0:2:(sprintf("%.0f", \$2)) with labels offset 0,0.7 notitle
