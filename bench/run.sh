@@ -77,21 +77,35 @@ wait_port() {
 
 # --- the servers --------------------------------------------------------------------------------------------
 ulimit -n "$(ulimit -Hn)"  # 10,000 connections need as many descriptors
-mkdir -p "$run/nginx"
-cat >"$run/nginx.conf" <<EOF
+# One nginx process (1 worker) with its own folder under $run: its config up to the servers, which come on
+# standard input. $1: the name (folder, pid, logs), $2: worker_connections.
+start_nginx() {
+  local name=$1 connections=$2
+  mkdir -p "$run/$name"
+  {
+    cat <<EOF
 worker_processes 1;
 daemon off;
-pid $run/nginx.pid;
-error_log $run/nginx-error.log warn;
-events { worker_connections 16384; }
+pid $run/$name.pid;
+error_log $run/$name-error.log warn;
+events { worker_connections $connections; }
 http {
   access_log off;
-  client_body_temp_path $run/nginx/body;
-  proxy_temp_path $run/nginx/proxy;
-  fastcgi_temp_path $run/nginx/fastcgi;
-  uwsgi_temp_path $run/nginx/uwsgi;
-  scgi_temp_path $run/nginx/scgi;
+  client_body_temp_path $run/$name/body;
+  proxy_temp_path $run/$name/proxy;
+  fastcgi_temp_path $run/$name/fastcgi;
+  uwsgi_temp_path $run/$name/uwsgi;
+  scgi_temp_path $run/$name/scgi;
   keepalive_requests 100000000;
+EOF
+    cat
+    echo "}"
+  } >"$run/$name.conf"
+  "${on_server[@]}" "$nginx_bin" -p "$run/$name" -c "$run/$name.conf" 2>"$run/$name.log" &
+  pids+=($!)
+}
+
+start_nginx nginx 16384 <<EOF
   server {
     listen 127.0.0.1:$nginx_port;
     location / { return 200 "OK\n"; }
@@ -111,27 +125,10 @@ http {
       proxy_set_header Connection "";
     }
   }
-}
 EOF
-"${on_server[@]}" "$nginx_bin" -p "$run/nginx" -c "$run/nginx.conf" 2>"$run/nginx.log" &
-pids+=($!)
 # The proxy's worker process: a second nginx (its own process, as 1C is), answering a GET as our echo
 # handler does (200, empty body, the request's content type, the method and target echoed in headers).
-mkdir -p "$run/upstream"
-cat >"$run/upstream.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $run/upstream.pid;
-error_log $run/upstream-error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $run/upstream/body;
-  proxy_temp_path $run/upstream/proxy;
-  fastcgi_temp_path $run/upstream/fastcgi;
-  uwsgi_temp_path $run/upstream/uwsgi;
-  scgi_temp_path $run/upstream/scgi;
-  keepalive_requests 100000000;
+start_nginx upstream 1024 <<EOF
   keepalive_timeout 600s;
   server {
     listen 127.0.0.1:$upstream_port;
@@ -142,10 +139,7 @@ http {
       return 200 "";
     }
   }
-}
 EOF
-"${on_server[@]}" "$nginx_bin" -p "$run/upstream" -c "$run/upstream.conf" 2>"$run/upstream.log" &
-pids+=($!)
 
 cat >"$run/1chserver.json" <<EOF
 {
