@@ -304,6 +304,20 @@ class Checker:
         for kind, number, _ in stack:
             self.report(number, f"{BLOCK_NAMES[kind][0]} is not closed by {BLOCK_NAMES[kind][1]}")
 
+    def middle(self, top, kind, name, openers, number):
+        """The word that must come once inside a block: Цикл after Для/Пока, Исключение after Попытка."""
+        if not top or top[0] != kind or top[2]:
+            self.report(number, f"{name} without {openers}")
+        else:
+            top[2] = name
+
+    def end_after_middle(self, stack, kind, end_name, block, middle_name, number):
+        """The end of a block that needed its middle word (see middle)."""
+        top = stack[-1] if stack else None
+        if top and top[0] == kind and not top[2]:
+            self.report(number, f"{end_name}: {block} of line {top[1]} has no {middle_name}")
+        self.close(stack, kind, number)
+
     def keyword(self, word, number, stack):
         word = word.lower()
         top = stack[-1] if stack else None
@@ -327,25 +341,15 @@ class Checker:
         elif word in FOR or word in WHILE:
             stack.append(["loop", number, None])
         elif word in DO:
-            if not top or top[0] != "loop" or top[2]:
-                self.report(number, "Цикл without Для or Пока")
-            else:
-                top[2] = "Цикл"
+            self.middle(top, "loop", "Цикл", "Для or Пока", number)
         elif word in END_DO:
-            if top and top[0] == "loop" and not top[2]:
-                self.report(number, f"КонецЦикла: the loop of line {top[1]} has no Цикл")
-            self.close(stack, "loop", number)
+            self.end_after_middle(stack, "loop", "КонецЦикла", "the loop", "Цикл", number)
         elif word in TRY:
             stack.append(["try", number, None])
         elif word in EXCEPT:
-            if not top or top[0] != "try" or top[2]:
-                self.report(number, "Исключение without Попытка")
-            else:
-                top[2] = "Исключение"
+            self.middle(top, "try", "Исключение", "Попытка", number)
         elif word in END_TRY:
-            if top and top[0] == "try" and not top[2]:
-                self.report(number, f"КонецПопытки: the Попытка of line {top[1]} has no Исключение")
-            self.close(stack, "try", number)
+            self.end_after_middle(stack, "try", "КонецПопытки", "the Попытка", "Исключение", number)
         elif word in LOOP_JUMP:
             if not any(entry[0] == "loop" for entry in stack):
                 self.report(number, f"{word} outside a loop")
