@@ -17,9 +17,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <thread>
@@ -90,14 +88,6 @@ hserver::Expected<std::string, std::string> admin_path(const std::string& config
                                                        const std::string& socket, const CLI::Option& prefix_option,
                                                        const std::string& prefix) {
   if (config_path.empty()) return hserver::service::admin_socket_path(socket, prefix);
-  if (std::FILE* file = std::fopen(config_path.c_str(), "rb"); file == nullptr) {
-    return hserver::Unexpected{fmt::format(
-        "cannot read the service's config file {}: {} (check the path; /etc/1chserver is readable by root and "
-        "group 1chserver only)",
-        config_path, std::strerror(errno))};
-  } else {
-    std::fclose(file);
-  }
   hserver::service::ConfigOverrides overrides;
   if (socket_option.count() > 0) overrides.admin_socket = socket;
   if (prefix_option.count() > 0) overrides.shm_prefix = prefix;

@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
@@ -615,7 +617,7 @@ Expected<ServiceConfig, std::string> load_config(const std::string& path, const 
   ServiceConfig config;
   if (!path.empty()) {
     std::ifstream file{path, std::ios::binary};
-    if (!file) return Unexpected{fmt::format("{}: cannot open the config file", path)};
+    if (!file) return Unexpected{fmt::format("{}: cannot open the config file: {}", path, std::strerror(errno))};
     std::ostringstream text;
     text << file.rdbuf();
     if (file.bad()) return Unexpected{fmt::format("{}: cannot read the config file", path)};
